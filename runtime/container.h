@@ -1,0 +1,110 @@
+/* The container being built: one struct shared by the parent side (state,
+ * cgroups, id maps, hooks) and the child side (namespaces, rootfs, security,
+ * exec). Each module below owns one concern; init.c calls them in order. */
+#ifndef WARD_CONTAINER_H
+#define WARD_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "spec.h"
+
+struct container {
+	char *id;
+	char *bundle;     /* absolute path of the bundle directory */
+	char *rootfs;     /* absolute path of root.path (resolved against bundle) */
+	char *state_root; /* --root, e.g. /run/ward */
+	char *state_dir;  /* state_root/id */
+	struct spec *spec; /* the effective spec: after policy, before anything is created */
+
+	/* create/run options */
+	char *console_socket; /* --console-socket path, or NULL */
+	char *pid_file;       /* --pid-file, or NULL */
+	int preserve_fds;     /* --preserve-fds N: fds 3..3+N-1 go to the container */
+	bool no_pivot;        /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
+	bool no_new_keyring;  /* --no-new-keyring */
+	bool systemd_cgroup;  /* --systemd-cgroup */
+
+	/* filled in during create */
+	pid_t pid;            /* host pid of the container init */
+	char *cgroup_path;    /* resolved cgroup path (relative to each hierarchy root) */
+	bool created_userns;  /* a new user namespace was made */
+	int console_socket_fd; /* connected console socket, or -1 */
+};
+
+/* ---- container.c: orchestration (parent side) ---- */
+void container_free(struct container *c);
+
+/* ---- safepath.c: the only way to touch paths inside the rootfs ---- */
+/* Open `path` (absolute or relative, interpreted inside `rootfd`) so that no
+ * symlink or ".." can escape the root: openat2(RESOLVE_IN_ROOT) where
+ * available, else a component-by-component walk that resolves symlinks
+ * against the root. flags as for openat (O_PATH, O_DIRECTORY, O_CREAT...). */
+int safe_openat(int rootfd, const char *path, int flags, mode_t mode, struct ward_error *err);
+/* mkdir -p inside the root; returns an O_PATH|O_DIRECTORY fd of the last dir. */
+int safe_mkdir_all(int rootfd, const char *path, mode_t mode, struct ward_error *err);
+/* Create (if missing) a regular file inside the root to bind-mount a file
+ * onto; returns an O_PATH fd of it. */
+int safe_create_file(int rootfd, const char *path, mode_t mode, struct ward_error *err);
+/* "/proc/self/fd/N" for mounting onto an fd that was resolved safely. */
+#define SAFE_FD_PATH_MAX 32
+void safe_fd_path(int fd, char buf[SAFE_FD_PATH_MAX]);
+/* Tests may force the fallback (WARD_TEST_NO_OPENAT2=1 in the environment). */
+bool safe_have_openat2(void);
+
+/* ---- rootfs.c / mounts.c / devices.c: the filesystem (child side) ---- */
+/* Before spec mounts: make "/" slave/private per rootfsPropagation, bind
+ * the rootfs onto itself. */
+int rootfs_prepare(struct container *c, struct ward_error *err);
+/* linux.mounts[] in order, each target resolved with safe_openat. */
+int mounts_setup(struct container *c, struct ward_error *err);
+/* Default devices, linux.devices, /dev symlinks, /dev/pts, /dev/ptmx. */
+int devices_setup(struct container *c, struct ward_error *err);
+/* pivot_root (or MS_MOVE + chroot with no_pivot) into the rootfs. */
+int rootfs_pivot(struct container *c, struct ward_error *err);
+/* After pivot: maskedPaths, readonlyPaths, readonly root, final propagation. */
+int rootfs_finalize(struct container *c, struct ward_error *err);
+
+/* ---- security and process attributes (child side) ---- */
+/* hostname, domainname (needs a new UTS namespace). */
+int uts_setup(const struct spec *s, struct ward_error *err);
+/* linux.sysctl, written through the container's /proc/sys. */
+int sysctl_apply(const struct spec *s, struct ward_error *err);
+int rlimits_apply(const struct spec_process *p, struct ward_error *err);
+int oom_score_adj_apply(const struct spec_process *p, struct ward_error *err);
+int personality_apply(const struct spec_linux *l, struct ward_error *err);
+int ioprio_apply(const struct spec_process *p, struct ward_error *err);
+int scheduler_apply(const struct spec_process *p, struct ward_error *err);
+/* LSM labels for the next exec; a clear error when requested but the LSM is off. */
+int apparmor_apply(const struct spec_process *p, struct ward_error *err);
+int selinux_apply(const struct spec_process *p, struct ward_error *err);
+/* setgroups + setresgid + setresuid + umask, keeping capabilities across. */
+int user_apply(const struct spec_process *p, struct ward_error *err);
+/* All five sets via libcap; caps unknown to the running kernel are skipped. */
+int caps_apply(const struct spec_process *p, struct ward_error *err);
+
+/* seccomp: compile early (errors surface at create), load last, before exec. */
+struct ward_seccomp;
+int seccomp_prepare(const struct spec_seccomp *sc, struct ward_seccomp **out, struct ward_error *err);
+int seccomp_apply(struct ward_seccomp *f, struct ward_error *err);
+void seccomp_free(struct ward_seccomp *f);
+
+/* Resolve args[0] against the process PATH, chdir(cwd), and execve. Only
+ * returns on failure. */
+int process_exec(const struct spec_process *p, struct ward_error *err);
+
+/* The whole tail of a container process, shared by init and exec: rlimits,
+ * oom_score_adj, personality, ioprio, scheduler, LSM labels, user, caps,
+ * no_new_privileges, seccomp (prepared `f`, may be NULL), then exec. */
+int process_finalize_and_exec(const struct spec *s, const struct spec_process *p,
+			      struct ward_seccomp *f, struct ward_error *err);
+
+/* ---- hooks.c (parent side and child side) ---- */
+/* Run each hook with the OCI state JSON on stdin; honour timeout; the
+ * first failure stops the list and is returned. */
+int hooks_run(const struct spec_hook_list *hooks, const char *kind, const char *state_json,
+	      struct ward_error *err);
+
+#endif

@@ -1,0 +1,1 @@
+# tests/: C unit tests run by `make check`; bats suites run by tests/run.sh.
