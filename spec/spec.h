@@ -10,6 +10,9 @@
 
 #include "error.h"
 
+/* GNU C predefines `linux` as 1; struct spec has a member of that name. */
+#undef linux
+
 #define WARD_OCI_VERSION "1.3.0"
 
 /* Optional scalars: `set` tells whether the field was present. */
@@ -414,7 +417,9 @@ struct spec *spec_parse(const char *data, size_t len, const char *what, struct w
 /* Read and parse a file. */
 struct spec *spec_parse_file(const char *path, struct ward_error *err);
 
-/* Parse a lone OCI Process object (`ward exec --process`). */
+/* Parse a lone OCI Process object (`ward exec --process`); paths in
+ * messages are rooted at the object ("process.json: user.uid: ..."), and
+ * args must hold at least one entry. */
 struct spec_process *spec_parse_process(const char *data, size_t len, const char *what,
 					struct ward_error *err);
 
@@ -423,7 +428,8 @@ struct spec_resources *spec_parse_resources(const char *data, size_t len, const 
 					    struct ward_error *err);
 
 /* Checks that need the whole document, beyond the per-field checks done
- * while parsing; `for_start` also requires process.args and root.path. */
+ * while parsing; `for_start` also requires process.args and root.path.
+ * Messages read "<json.path>: <reason>"; callers prefix the file name. */
 int spec_validate(const struct spec *s, bool for_start, struct ward_error *err);
 
 /* Emit JSON (malloc'd, NUL-terminated). pretty = indented. */
