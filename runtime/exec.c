@@ -1,0 +1,312 @@
+/* The last steps of a container process, shared by init and `ward exec`:
+ * process attributes, LSM labels, user, capabilities, no_new_privileges,
+ * seccomp and execve, in runc's order (standard_init_linux.go and
+ * finalizeNamespace in init_linux.go). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "security.h"
+
+/* runc's default when process.env has no PATH. */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define PASSWD_MAX_BYTES (4 << 20)
+
+/* ---- the environment ---- */
+
+static size_t env_key_len(const char *e)
+{
+	const char *eq = strchr(e, '=');
+
+	return eq ? (size_t)(eq - e) : 0;
+}
+
+/* The home directory of `uid` from the container's /etc/passwd, parsed by
+ * hand: getpwuid() could load NSS modules from the container image into
+ * this still-privileged process. Non-blocking open and a size cap keep a
+ * FIFO or a huge file in the image from stalling us. */
+static char *passwd_home(uid_t uid)
+{
+	cleanup_close int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	cleanup_file FILE *f = NULL;
+	cleanup_free char *line = NULL;
+	size_t cap = 0, total = 0;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	f = fdopen(fd, "r");
+	if (f == NULL)
+		return NULL;
+	steal_fd(fd);
+	while ((n = getline(&line, &cap, f)) > 0 && total < PASSWD_MAX_BYTES) {
+		char *fields[7], *tok, *end, *cur = line;
+		unsigned long v;
+		int nf = 0;
+
+		total += (size_t)n;
+		line[strcspn(line, "\n")] = '\0';
+		/* strsep keeps empty fields (an empty password field is common). */
+		while (nf < 7 && (tok = strsep(&cur, ":")) != NULL)
+			fields[nf++] = tok;
+		if (nf < 6 || fields[2][0] == '\0')
+			continue;
+		v = strtoul(fields[2], &end, 10);
+		if (*end != '\0' || v != uid)
+			continue;
+		if (fields[5][0] == '\0')
+			return NULL;
+		return strdup(fields[5]);
+	}
+	return NULL;
+}
+
+/* process.env as given, except that a repeated key keeps its last value in
+ * its first position (runc sets each variable in turn) and HOME comes from
+ * the user's passwd entry (or "/") when the config leaves it unset. */
+static int build_env(const struct spec_process *p, struct exec_plan *plan, struct ward_error *err)
+{
+	size_t n = 0, home_at = (size_t)-1;
+	const char *home_val = NULL;
+
+	plan->envp = calloc(p->env.len + 2, sizeof(char *));
+	if (plan->envp == NULL)
+		return ward_error_set(err, ENOMEM, "environment");
+	for (size_t i = 0; i < p->env.len; i++) {
+		char *e = p->env.items[i];
+		size_t klen = env_key_len(e);
+		size_t j;
+
+		if (klen == 0)
+			return ward_error_set(err, EINVAL, "invalid environment variable \"%s\": %s", e,
+					      strchr(e, '=') ? "name cannot be empty" : "missing '='");
+		for (j = 0; j < n; j++)
+			if (env_key_len(plan->envp[j]) == klen && strncmp(plan->envp[j], e, klen) == 0)
+				break;
+		plan->envp[j] = e;
+		if (j == n)
+			n++;
+		if (klen == 4 && strncmp(e, "HOME", 4) == 0) {
+			home_at = j;
+			home_val = e + 5;
+		}
+	}
+	if (home_val == NULL || home_val[0] == '\0') {
+		cleanup_free char *dir = passwd_home(p->user.uid);
+
+		if (asprintf(&plan->home, "HOME=%s", dir ? dir : "/") < 0) {
+			plan->home = NULL;
+			return ward_error_set(err, ENOMEM, "environment");
+		}
+		if (home_at != (size_t)-1)
+			plan->envp[home_at] = plan->home;
+		else
+			plan->envp[n++] = plan->home;
+	}
+	plan->envp[n] = NULL;
+	return 0;
+}
+
+static const char *env_lookup(char *const *envp, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (; *envp; envp++)
+		if (strncmp(*envp, key, klen) == 0 && (*envp)[klen] == '=')
+			return *envp + klen + 1;
+	return NULL;
+}
+
+/* ---- the executable ---- */
+
+/* What Go's exec.LookPath checks (runc reports its errors): a file that
+ * is not a directory and that we may execute. */
+static int check_executable(const char *path, bool *is_stat_err)
+{
+	struct stat st;
+
+	*is_stat_err = false;
+	if (stat(path, &st) < 0) {
+		*is_stat_err = true;
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
+		return -errno;
+	return 0;
+}
+
+static int resolve_path(const char *file, const char *path_env, char **out, struct ward_error *err)
+{
+	bool stat_err;
+	int rc;
+
+	if (strchr(file, '/') != NULL) {
+		rc = check_executable(file, &stat_err);
+		if (rc == 0) {
+			*out = strdup(file);
+			return *out ? 0 : ward_error_set(err, ENOMEM, "exec");
+		}
+		if (stat_err)
+			return ward_error_set(err, -rc, "exec: \"%s\": stat %s", file, file);
+		return ward_error_set(err, -rc, "exec: \"%s\"", file);
+	}
+	for (const char *dir = path_env;; dir++) {
+		const char *end = strchrnul(dir, ':');
+		int dlen = (int)(end - dir);
+		char *cand = NULL;
+
+		/* An empty PATH entry means the current directory. */
+		if (asprintf(&cand, "%.*s/%s", dlen ? dlen : 1, dlen ? dir : ".", file) < 0)
+			return ward_error_set(err, ENOMEM, "exec");
+		if (check_executable(cand, &stat_err) == 0) {
+			*out = cand;
+			return 0;
+		}
+		free(cand);
+		if (*end == '\0')
+			break;
+		dir = end;
+	}
+	/* runc's (Go's) wording, without a strerror suffix. */
+	ward_error_set(err, 0, "exec: \"%s\": executable file not found in $PATH", file);
+	if (err != NULL)
+		err->errnum = ENOENT;
+	return -1;
+}
+
+int exec_plan_prepare(const struct spec_process *p, struct exec_plan *plan, struct ward_error *err)
+{
+	const char *path_env;
+
+	memset(plan, 0, sizeof(*plan));
+	if (p->args.len == 0 || p->args.items[0] == NULL || p->args.items[0][0] == '\0')
+		return ward_error_set(err, EINVAL, "process.args must not be empty");
+	if (build_env(p, plan, err) < 0) {
+		exec_plan_release(plan);
+		return -1;
+	}
+	path_env = env_lookup(plan->envp, "PATH");
+	if (path_env == NULL)
+		path_env = DEFAULT_PATH;
+	if (resolve_path(p->args.items[0], path_env, &plan->path, err) < 0) {
+		exec_plan_release(plan);
+		return -1;
+	}
+	return 0;
+}
+
+void exec_plan_release(struct exec_plan *plan)
+{
+	free(plan->path);
+	free(plan->envp);
+	free(plan->home);
+	memset(plan, 0, sizeof(*plan));
+}
+
+int exec_plan_run(const struct spec_process *p, const struct exec_plan *plan, struct ward_error *err)
+{
+	execve(plan->path, p->args.items, plan->envp);
+	return ward_error_errno(err, "exec %s", plan->path);
+}
+
+/* ---- entry points ---- */
+
+static int check_cwd(const struct spec_process *p, struct ward_error *err)
+{
+	if (p->cwd != NULL && p->cwd[0] != '/')
+		return ward_error_set(err, EINVAL, "cwd \"%s\" is not an absolute path", p->cwd);
+	return 0;
+}
+
+static int do_chdir(const char *cwd, struct ward_error *err)
+{
+	if (chdir(cwd) < 0)
+		return ward_error_errno(err, "chdir to cwd (\"%s\") set in config.json failed", cwd);
+	return 0;
+}
+
+int process_exec(const struct spec_process *p, struct ward_error *err)
+{
+	struct exec_plan plan;
+
+	if (check_cwd(p, err) < 0)
+		return -1;
+	if (p->cwd != NULL && do_chdir(p->cwd, err) < 0)
+		return -1;
+	if (exec_plan_prepare(p, &plan, err) < 0)
+		return -1;
+	exec_plan_run(p, &plan, err);
+	exec_plan_release(&plan);
+	return -1;
+}
+
+int process_finalize_and_exec(const struct spec *s, const struct spec_process *p,
+			      struct ward_seccomp *f, struct ward_error *err)
+{
+	struct exec_plan plan;
+	bool chdir_later = false;
+	int pdeath = 0;
+
+	if (check_cwd(p, err) < 0)
+		return -1;
+	if (rlimits_apply(p, err) < 0 || oom_score_adj_apply(p, err) < 0 ||
+	    personality_apply(s->linux, err) < 0 || ioprio_apply(p, err) < 0 ||
+	    scheduler_apply(p, err) < 0 || apparmor_apply(p, err) < 0 || selinux_apply(p, err) < 0)
+		return -1;
+
+	/* Without no_new_privileges, loading a filter needs CAP_SYS_ADMIN:
+	 * load it now, while we hold it (runc does the same). */
+	if (f != NULL && !p->no_new_privileges && seccomp_apply(f, err) < 0)
+		return -1;
+
+	/* The bounding set can only shrink with CAP_SETPCAP: drop it while
+	 * still root. */
+	if (caps_drop_bounding(p, err) < 0)
+		return -1;
+
+	/* chdir as root first (the directory may be closed to the user);
+	 * retry as the user if root was refused (a root-squashed volume). */
+	if (p->cwd != NULL && chdir(p->cwd) < 0) {
+		if (errno != EACCES && errno != EPERM)
+			return do_chdir(p->cwd, err);
+		chdir_later = true;
+	}
+
+	/* A credential change clears the parent-death signal. */
+	if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0) < 0)
+		return ward_error_errno(err, "prctl(PR_GET_PDEATHSIG)");
+	if (user_apply(p, err) < 0)
+		return ward_error_wrap(err, "unable to setup user");
+	if (pdeath != 0 && prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0) < 0)
+		return ward_error_errno(err, "prctl(PR_SET_PDEATHSIG)");
+	if (chdir_later && do_chdir(p->cwd, err) < 0)
+		return -1;
+
+	if (caps_apply(p, err) < 0)
+		return -1;
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return ward_error_errno(err, "prctl(PR_SET_NO_NEW_PRIVS)");
+
+	/* Resolve the executable before seccomp so the filter only has to
+	 * allow execve itself. */
+	if (exec_plan_prepare(p, &plan, err) < 0)
+		return -1;
+	if (f != NULL && p->no_new_privileges && seccomp_apply(f, err) < 0) {
+		exec_plan_release(&plan);
+		return -1;
+	}
+	exec_plan_run(p, &plan, err);
+	exec_plan_release(&plan);
+	return -1;
+}

@@ -1,0 +1,373 @@
+/* linux.seccomp (config-linux.md "Seccomp"), compiled with libseccomp.
+ * seccomp_prepare() builds the BPF program early so that a bad profile
+ * fails at create time; seccomp_apply() only loads it, as late as
+ * possible. Rules follow runc (libcontainer/seccomp): redundant rules are
+ * skipped, names the library does not know are skipped, several conditions
+ * on one argument index become separate rules (libseccomp cannot AND
+ * them), and the -ENOSYS stub goes in front (seccomp_enosys.c). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "log.h"
+#include "security.h"
+
+/* The filter is compiled to BPF at prepare time: loading it is then a
+ * single seccomp(2) call in the container process. */
+struct ward_seccomp {
+	struct sock_filter *ins;
+	size_t len;
+	unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+};
+
+static void ctx_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx != NULL)
+		seccomp_release(*ctx);
+	*ctx = NULL;
+}
+
+#define SYSCALL_MAX_ARGS 6
+
+static void seccomp_freep(struct ward_seccomp **f)
+{
+	seccomp_free(*f);
+	*f = NULL;
+}
+
+static uint32_t action_value(enum spec_seccomp_action a, opt_u32 errno_ret, bool *ok)
+{
+	/* ERRNO and TRACE default to EPERM, as in runc. */
+	uint32_t ret = errno_ret.set ? errno_ret.value : EPERM;
+
+	*ok = true;
+	switch (a) {
+	case SPEC_SCMP_ACT_KILL:
+	case SPEC_SCMP_ACT_KILL_THREAD:
+		return SCMP_ACT_KILL_THREAD;
+	case SPEC_SCMP_ACT_KILL_PROCESS:
+		return SCMP_ACT_KILL_PROCESS;
+	case SPEC_SCMP_ACT_TRAP:
+		return SCMP_ACT_TRAP;
+	case SPEC_SCMP_ACT_ERRNO:
+		return SCMP_ACT_ERRNO(ret);
+	case SPEC_SCMP_ACT_TRACE:
+		return SCMP_ACT_TRACE(ret);
+	case SPEC_SCMP_ACT_ALLOW:
+		return SCMP_ACT_ALLOW;
+	case SPEC_SCMP_ACT_LOG:
+		return SCMP_ACT_LOG;
+	case SPEC_SCMP_ACT_NOTIFY:
+		return SCMP_ACT_NOTIFY;
+	}
+	*ok = false;
+	return 0;
+}
+
+static int op_value(enum spec_seccomp_op op, enum scmp_compare *out)
+{
+	switch (op) {
+	case SPEC_SCMP_NE: *out = SCMP_CMP_NE; return 0;
+	case SPEC_SCMP_LT: *out = SCMP_CMP_LT; return 0;
+	case SPEC_SCMP_LE: *out = SCMP_CMP_LE; return 0;
+	case SPEC_SCMP_EQ: *out = SCMP_CMP_EQ; return 0;
+	case SPEC_SCMP_GE: *out = SCMP_CMP_GE; return 0;
+	case SPEC_SCMP_GT: *out = SCMP_CMP_GT; return 0;
+	case SPEC_SCMP_MASKED_EQ: *out = SCMP_CMP_MASKED_EQ; return 0;
+	}
+	return -1;
+}
+
+/* "SCMP_ARCH_X86_64" -> libseccomp's "x86_64" -> its arch token. */
+uint32_t seccomp_arch_token(const char *name)
+{
+	static const char prefix[] = "SCMP_ARCH_";
+	const char *s = name;
+	char lower[32];
+	size_t i;
+
+	if (strncmp(s, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	s += sizeof(prefix) - 1;
+	for (i = 0; s[i] != '\0' && i < sizeof(lower) - 1; i++)
+		lower[i] = (char)tolower((unsigned char)s[i]);
+	lower[i] = '\0';
+	return s[i] == '\0' && i > 0 ? seccomp_arch_resolve_name(lower) : 0;
+}
+
+static int add_arch(scmp_filter_ctx ctx, const char *name, struct ward_error *err)
+{
+	uint32_t token = seccomp_arch_token(name);
+	int rc;
+
+	if (token == 0)
+		return ward_error_set(err, EINVAL, "seccomp: architecture %s is not supported by libseccomp",
+				      name);
+	rc = seccomp_arch_add(ctx, token);
+	if (rc < 0 && rc != -EEXIST)
+		return ward_error_set(err, -rc, "seccomp: adding architecture %s", name);
+	return 0;
+}
+
+/* Flags are checked with libseccomp (which knows what the kernel
+ * supports) and passed to seccomp(2) when the filter is loaded. */
+static int set_flag(scmp_filter_ctx ctx, const char *flag, unsigned int *kflags,
+		    struct ward_error *err)
+{
+	enum scmp_filter_attr attr;
+	int rc;
+
+	if (strcmp(flag, "SECCOMP_FILTER_FLAG_TSYNC") == 0) {
+		attr = SCMP_FLTATR_CTL_TSYNC;
+		*kflags |= SECCOMP_FILTER_FLAG_TSYNC;
+	} else if (strcmp(flag, "SECCOMP_FILTER_FLAG_LOG") == 0) {
+		attr = SCMP_FLTATR_CTL_LOG;
+		*kflags |= SECCOMP_FILTER_FLAG_LOG;
+	} else if (strcmp(flag, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0) {
+		attr = SCMP_FLTATR_CTL_SSB;
+		*kflags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+	} else if (strcmp(flag, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0) {
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
+		attr = SCMP_FLTATR_CTL_WAITKILL;
+		*kflags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+#else
+		return ward_error_set(err, EOPNOTSUPP,
+				      "seccomp flag %s needs libseccomp >= 2.6 (ward was built with %d.%d.%d)",
+				      flag, SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
+#endif
+	} else
+		return ward_error_set(err, EINVAL, "seccomp flag %s is not known to ward", flag);
+	rc = seccomp_attr_set(ctx, attr, 1);
+	if (rc < 0)
+		return ward_error_set(err, -rc, "seccomp flag %s is not supported by libseccomp or the kernel",
+				      flag);
+	return 0;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const struct spec_seccomp_syscall *call, const char *name,
+		    uint32_t act, struct ward_error *err)
+{
+	struct scmp_arg_cmp conds[SYSCALL_MAX_ARGS];
+	unsigned count[SYSCALL_MAX_ARGS] = { 0 };
+	bool split = false;
+	int nr, rc;
+
+	nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR) {
+		/* Newer than this libseccomp, or another architecture's. */
+		ward_debug("unknown seccomp syscall \"%s\" ignored", name);
+		return 0;
+	}
+	if (call->n_args == 0) {
+		rc = seccomp_rule_add(ctx, act, nr, 0);
+		if (rc < 0)
+			return ward_error_set(err, -rc, "error adding seccomp filter rule for syscall %s", name);
+		return 0;
+	}
+	if (call->n_args > SYSCALL_MAX_ARGS)
+		return ward_error_set(err, EINVAL, "seccomp: syscall %s has %zu argument conditions (at most %d)",
+				      name, call->n_args, SYSCALL_MAX_ARGS);
+	for (size_t i = 0; i < call->n_args; i++) {
+		const struct spec_seccomp_arg *a = &call->args[i];
+
+		if (a->index >= SYSCALL_MAX_ARGS)
+			return ward_error_set(err, EINVAL, "seccomp: syscall %s: argument index %u is out of range",
+					      name, a->index);
+		if (op_value(a->op, &conds[i].op) < 0)
+			return ward_error_set(err, EINVAL, "seccomp: syscall %s: invalid operator %d", name,
+					      (int)a->op);
+		conds[i].arg = a->index;
+		conds[i].datum_a = a->value;
+		conds[i].datum_b = a->value_two;
+		if (++count[a->index] > 1)
+			split = true;
+	}
+	if (!split) {
+		rc = seccomp_rule_add_array(ctx, act, nr, (unsigned)call->n_args, conds);
+		if (rc < 0)
+			return ward_error_set(err, -rc, "error adding seccomp rule for syscall %s", name);
+		return 0;
+	}
+	/* Conditions sharing an index: one rule each, i.e. any of them
+	 * matches (runc's behaviour for this case). */
+	for (size_t i = 0; i < call->n_args; i++) {
+		rc = seccomp_rule_add_array(ctx, act, nr, 1, &conds[i]);
+		if (rc < 0)
+			return ward_error_set(err, -rc, "error adding seccomp rule for syscall %s", name);
+	}
+	return 0;
+}
+
+/* SCMP_ACT_NOTIFY needs the listener fd handed to an agent together with
+ * the container state; that hand-over is not wired yet, and loading such a
+ * filter without an agent would hang the container on its first notified
+ * syscall. Refuse it plainly. */
+static int check_notify(const struct spec_seccomp *sc, struct ward_error *err)
+{
+	bool any = false;
+
+	if (sc->default_action == SPEC_SCMP_ACT_NOTIFY)
+		return ward_error_set(err, EINVAL, "SCMP_ACT_NOTIFY cannot be used as default action");
+	for (size_t i = 0; i < sc->n_syscalls; i++) {
+		const struct spec_seccomp_syscall *call = &sc->syscalls[i];
+
+		if (call->action != SPEC_SCMP_ACT_NOTIFY)
+			continue;
+		any = true;
+		for (size_t j = 0; j < call->names.len; j++)
+			if (strcmp(call->names.items[j], "write") == 0)
+				return ward_error_set(err, EINVAL,
+						      "SCMP_ACT_NOTIFY cannot be used for the write syscall");
+	}
+	if (!any)
+		return 0;
+	if (sc->listener_path == NULL || sc->listener_path[0] == '\0')
+		return ward_error_set(err, EINVAL,
+				      "seccomp: SCMP_ACT_NOTIFY is used but linux.seccomp.listenerPath is not set");
+	return ward_error_set(err, EOPNOTSUPP,
+			      "seccomp: SCMP_ACT_NOTIFY (listenerPath %s) is not supported by ward yet",
+			      sc->listener_path);
+}
+
+/* libseccomp's BPF for ctx, read back through a memfd. */
+static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **out, size_t *len,
+		      struct ward_error *err)
+{
+	cleanup_close int fd = memfd_create("ward-seccomp", MFD_CLOEXEC);
+	cleanup_free struct sock_filter *ins = NULL;
+	off_t size;
+	ssize_t n;
+	int rc;
+
+	if (fd < 0)
+		return ward_error_errno(err, "seccomp: memfd_create");
+	rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0)
+		return ward_error_set(err, -rc, "seccomp: exporting the filter");
+	size = lseek(fd, 0, SEEK_CUR);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0)
+		return ward_error_set(err, EINVAL, "seccomp: libseccomp exported %lld bytes of BPF",
+				      (long long)size);
+	ins = malloc((size_t)size);
+	if (ins == NULL)
+		return ward_error_set(err, ENOMEM, "seccomp");
+	n = pread(fd, ins, (size_t)size, 0);
+	if (n != size)
+		return ward_error_errno(err, "seccomp: reading the exported filter");
+	*len = (size_t)size / sizeof(struct sock_filter);
+	*out = steal_ptr(ins);
+	return 0;
+}
+
+int seccomp_prepare(const struct spec_seccomp *sc, struct ward_seccomp **out, struct ward_error *err)
+{
+	struct ward_seccomp *f __attribute__((cleanup(seccomp_freep))) = NULL;
+	scmp_filter_ctx ctx __attribute__((cleanup(ctx_releasep))) = NULL;
+	cleanup_free struct sock_filter *prog = NULL, *stub = NULL;
+	size_t prog_len = 0, stub_len = 0;
+	uint32_t def;
+	bool ok;
+	int rc;
+
+	*out = NULL;
+	if (sc == NULL)
+		return 0;
+	if (check_notify(sc, err) < 0)
+		return -1;
+	def = action_value(sc->default_action, sc->default_errno_ret, &ok);
+	if (!ok)
+		return ward_error_set(err, EINVAL, "seccomp: invalid default action %d", (int)sc->default_action);
+
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return ward_error_set(err, ENOMEM, "seccomp");
+	ctx = seccomp_init(def);
+	if (ctx == NULL)
+		return ward_error_set(err, EINVAL, "seccomp: error creating filter");
+	/* no_new_privileges is ward's to set (or not), not libseccomp's;
+	 * and report the kernel's own errno rather than ECANCELED. */
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0 ||
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)) < 0)
+		return ward_error_set(err, -rc, "seccomp: setting filter attributes");
+	/* A binary tree of syscalls pays off for long profiles; libseccomp
+	 * <= 2.5.4 mishandles it with no rules at all (runc's threshold). */
+	if (sc->n_syscalls > 32 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+		ward_debug("seccomp binary tree optimization not available");
+
+	for (size_t i = 0; i < sc->architectures.len; i++)
+		if (add_arch(ctx, sc->architectures.items[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < sc->flags.len; i++)
+		if (set_flag(ctx, sc->flags.items[i], &f->flags, err) < 0)
+			return -1;
+
+	for (size_t i = 0; i < sc->n_syscalls; i++) {
+		const struct spec_seccomp_syscall *call = &sc->syscalls[i];
+		uint32_t act = action_value(call->action, call->errno_ret, &ok);
+
+		if (!ok)
+			return ward_error_set(err, EINVAL, "seccomp: syscalls[%zu]: invalid action %d", i,
+					      (int)call->action);
+		/* libseccomp refuses rules that repeat the default action. */
+		if (act == def)
+			continue;
+		for (size_t j = 0; j < call->names.len; j++) {
+			const char *name = call->names.items[j];
+
+			if (name == NULL || name[0] == '\0')
+				return ward_error_set(err, EINVAL, "seccomp: syscalls[%zu]: empty syscall name", i);
+			if (add_rule(ctx, call, name, act, err) < 0)
+				return -1;
+		}
+	}
+
+	if (export_bpf(ctx, &prog, &prog_len, err) < 0 ||
+	    seccomp_enosys_stub(sc, &stub, &stub_len, err) < 0)
+		return -1;
+	if (prog_len + stub_len > BPF_MAXINSNS)
+		return ward_error_set(err, E2BIG, "seccomp: the filter has %zu instructions, the kernel takes at most %d",
+				      prog_len + stub_len, BPF_MAXINSNS);
+	f->ins = malloc((prog_len + stub_len) * sizeof(*f->ins));
+	if (f->ins == NULL)
+		return ward_error_set(err, ENOMEM, "seccomp");
+	if (stub_len)
+		memcpy(f->ins, stub, stub_len * sizeof(*f->ins));
+	memcpy(f->ins + stub_len, prog, prog_len * sizeof(*f->ins));
+	f->len = prog_len + stub_len;
+	*out = steal_ptr(f);
+	return 0;
+}
+
+int seccomp_apply(struct ward_seccomp *f, struct ward_error *err)
+{
+	struct sock_fprog fprog;
+
+	if (f == NULL)
+		return 0;
+	fprog.len = (unsigned short)f->len;
+	fprog.filter = f->ins;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &fprog) == 0)
+		return 0;
+	if (errno == EACCES)
+		return ward_error_errno(err,
+					"error loading seccomp filter into kernel: needs no_new_privileges or CAP_SYS_ADMIN");
+	return ward_error_errno(err, "error loading seccomp filter into kernel");
+}
+
+void seccomp_free(struct ward_seccomp *f)
+{
+	if (f == NULL)
+		return;
+	free(f->ins);
+	free(f);
+}
