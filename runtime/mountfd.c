@@ -1,0 +1,289 @@
+/* fd-based mount primitives (see mountfd.h). The new mount API is used
+ * where it removes a dependency on /proc or a window in which a mount is
+ * visible with the wrong flags; mount(2) through /proc/self/fd/N is the
+ * fallback on kernels or seccomp profiles without it. */
+#include "config.h"
+
+#include "mountfd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "container.h"
+
+#ifndef ST_NOSYMFOLLOW
+#define ST_NOSYMFOLLOW 0x2000 /* Linux 5.10 */
+#endif
+
+/* ENOSYS: old kernel; EPERM: a seccomp profile that does not know the
+ * call (mount(2) then reports a real EPERM itself). */
+static bool no_new_api(int e)
+{
+	return e == ENOSYS || e == EPERM;
+}
+
+int mnt_fs(const char *source, int dstfd, const char *fstype, unsigned long flags, const char *data,
+	   struct ward_error *err)
+{
+	char dst[SAFE_FD_PATH_MAX];
+
+	safe_fd_path(dstfd, dst);
+	if (mount(source ? source : fstype, dst, fstype, flags, data) < 0)
+		return ward_error_errno(err, "mount %s", fstype);
+	return 0;
+}
+
+static int bind_legacy(int srcfd, int dstfd, bool recursive, struct ward_error *err)
+{
+	char src[SAFE_FD_PATH_MAX], dst[SAFE_FD_PATH_MAX];
+
+	safe_fd_path(srcfd, src);
+	safe_fd_path(dstfd, dst);
+	if (mount(src, dst, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
+		return ward_error_errno(err, "bind mount");
+	return 0;
+}
+
+static int attach(int treefd, int dstfd, struct ward_error *err)
+{
+	if (move_mount(treefd, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return ward_error_errno(err, "move_mount");
+	return 0;
+}
+
+int mnt_bind(int srcfd, int dstfd, bool recursive, struct ward_error *err)
+{
+	cleanup_close int tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+						       (recursive ? AT_RECURSIVE : 0));
+
+	if (tree < 0) {
+		if (no_new_api(errno))
+			return bind_legacy(srcfd, dstfd, recursive, err);
+		return ward_error_errno(err, "open_tree");
+	}
+	return attach(tree, dstfd, err);
+}
+
+int mnt_bind_ro(int srcfd, int dstfd, int rootfd, const char *path, uint64_t extra,
+		struct ward_error *err)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | extra };
+	cleanup_close int tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+						       AT_RECURSIVE);
+	cleanup_close int mfd = -1;
+
+	if (tree >= 0) {
+		if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+			return attach(tree, dstfd, err);
+		if (!no_new_api(errno))
+			return ward_error_errno(err, "mount_setattr");
+	} else if (!no_new_api(errno)) {
+		return ward_error_errno(err, "open_tree");
+	}
+	/* Old kernel: bind, then remount the top mount only. */
+	if (bind_legacy(srcfd, dstfd, true, err) < 0)
+		return -1;
+	mfd = mnt_reopen(rootfd, path, dstfd, err);
+	if (mfd < 0)
+		return -1;
+	return mnt_make_ro(mfd, false, extra, err);
+}
+
+int mnt_statfs_flags(int fd, unsigned long *flags, struct ward_error *err)
+{
+	static const struct { unsigned long st, ms; } map[] = {
+		{ ST_RDONLY, MS_RDONLY },       { ST_NOSUID, MS_NOSUID },
+		{ ST_NODEV, MS_NODEV },         { ST_NOEXEC, MS_NOEXEC },
+		{ ST_SYNCHRONOUS, MS_SYNCHRONOUS }, { ST_MANDLOCK, MS_MANDLOCK },
+		{ ST_NOATIME, MS_NOATIME },     { ST_NODIRATIME, MS_NODIRATIME },
+		{ ST_RELATIME, MS_RELATIME },   { ST_NOSYMFOLLOW, MS_NOSYMFOLLOW },
+	};
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return ward_error_errno(err, "statfs");
+	*flags = 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if ((unsigned long)sfs.f_flags & map[i].st)
+			*flags |= map[i].ms;
+	return 0;
+}
+
+/* The atime mode a remount must name to keep the current one: no flag
+ * at all means relatime to the kernel. */
+static unsigned long keep_atime(unsigned long cur)
+{
+	unsigned long f = cur & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
+
+	if (!(cur & (MS_NOATIME | MS_RELATIME)))
+		f |= MS_STRICTATIME;
+	return f;
+}
+
+int mnt_remount_bind(int mntfd, unsigned long flags, unsigned long cleared, struct ward_error *err)
+{
+	unsigned long f = (flags & ~(MS_REC | MS_BIND | MS_REMOUNT)) | MS_BIND | MS_REMOUNT;
+	unsigned long cur;
+	char p[SAFE_FD_PATH_MAX];
+
+	safe_fd_path(mntfd, p);
+	if (mount(NULL, p, NULL, f, NULL) == 0)
+		return 0;
+	if (errno != EPERM)
+		return ward_error_errno(err, "remount");
+	/* In a user namespace the flags of inherited mounts are locked
+	 * (mount_namespaces(7)): keep them rather than fail, but never
+	 * silently drop one the config asked to clear ("rw", "dev"...). */
+	if (mnt_statfs_flags(mntfd, &cur, err) < 0)
+		return -1;
+	if (cur & cleared & MNT_LOCKED_FLAGS)
+		return ward_error_set(err, EPERM, "remount: cannot clear flags locked by the parent namespace");
+	f |= cur & MNT_LOCKED_FLAGS;
+	if (!(flags & MNT_ATIME_FLAGS))
+		f |= keep_atime(cur);
+	if (mount(NULL, p, NULL, f, NULL) < 0)
+		return ward_error_errno(err, "remount");
+	return 0;
+}
+
+int mnt_setattr(int mntfd, bool recursive, uint64_t set, uint64_t clr, struct ward_error *err)
+{
+	struct mount_attr attr = { .attr_set = set, .attr_clr = clr };
+
+	if (mount_setattr(mntfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
+		return ward_error_errno(err, "mount_setattr");
+	return 0;
+}
+
+int mnt_make_ro(int mntfd, bool recursive, uint64_t extra, struct ward_error *err)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | extra };
+	unsigned long cur, f;
+	char p[SAFE_FD_PATH_MAX];
+
+	if (mount_setattr(mntfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) == 0)
+		return 0;
+	if (!no_new_api(errno))
+		return ward_error_errno(err, "mount_setattr");
+	/* A remount sets all per-mount flags: start from the current ones.
+	 * MOUNT_ATTR_{RDONLY,NOSUID,NODEV,NOEXEC} equal their MS_ values. */
+	if (mnt_statfs_flags(mntfd, &cur, err) < 0)
+		return -1;
+	f = MS_BIND | MS_REMOUNT | MS_RDONLY | (cur & ~MNT_ATIME_FLAGS) | keep_atime(cur) |
+	    (extra & (MS_NOSUID | MS_NODEV | MS_NOEXEC));
+	safe_fd_path(mntfd, p);
+	if (mount(NULL, p, NULL, f, NULL) < 0)
+		return ward_error_errno(err, "remount read-only");
+	return 0;
+}
+
+int mnt_propagation(int mntfd, unsigned long flag, struct ward_error *err)
+{
+	char p[SAFE_FD_PATH_MAX];
+
+	safe_fd_path(mntfd, p);
+	if (mount(NULL, p, NULL, flag, NULL) < 0)
+		return ward_error_errno(err, "set mount propagation");
+	return 0;
+}
+
+int mnt_ro_tmpfs(int dstfd, struct ward_error *err)
+{
+	const uint64_t attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	cleanup_close int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	cleanup_close int mfd = -1;
+
+	if (fs < 0) {
+		if (no_new_api(errno))
+			return mnt_fs("tmpfs", dstfd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+				      err);
+		return ward_error_errno(err, "fsopen tmpfs");
+	}
+	if (fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return ward_error_errno(err, "create tmpfs");
+	mfd = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (mfd < 0)
+		return ward_error_errno(err, "fsmount tmpfs");
+	return attach(mfd, dstfd, err);
+}
+
+uint64_t mnt_id(int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+		return 0;
+	return (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+}
+
+static bool same_inode(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int mnt_check_in_root(int rootfd, int fd, const char *what, struct ward_error *err)
+{
+	char rp[SAFE_FD_PATH_MAX], fp[SAFE_FD_PATH_MAX];
+	char root[PATH_MAX], path[PATH_MAX];
+	cleanup_close int cur_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ssize_t rn, fn;
+
+	/* Already inside (after pivot_root): nothing can be outside. */
+	if (cur_root >= 0 && same_inode(rootfd, cur_root) && mnt_id(rootfd) == mnt_id(cur_root))
+		return 0;
+	safe_fd_path(rootfd, rp);
+	safe_fd_path(fd, fp);
+	rn = readlink(rp, root, sizeof(root) - 1);
+	fn = readlink(fp, path, sizeof(path) - 1);
+	if (rn < 0 || fn < 0)
+		return ward_error_errno(err, "%s: cannot verify the mount target", what);
+	root[rn] = '\0';
+	path[fn] = '\0';
+	if (strcmp(root, "/") == 0)
+		return 0;
+	if (strncmp(path, root, rn) != 0 || (path[rn] != '\0' && path[rn] != '/'))
+		return ward_error_set(err, EXDEV, "%s: mount target %s is outside the rootfs %s", what, path,
+				      root);
+	return 0;
+}
+
+int mnt_reopen(int rootfd, const char *path, int oldfd, struct ward_error *err)
+{
+	cleanup_close int fd = safe_openat(rootfd, path, O_PATH, 0, err);
+
+	if (fd < 0)
+		return -1;
+	if (oldfd >= 0) {
+		uint64_t before = mnt_id(oldfd), after = mnt_id(fd);
+
+		if (before && after && before == after)
+			return ward_error_set(err, EBUSY, "%s: the new mount is not at its target (replaced while mounting?)",
+					      path);
+	}
+	if (mnt_check_in_root(rootfd, fd, path, err) < 0)
+		return -1;
+	return steal_fd(fd);
+}
+
+bool mnt_in_userns(void)
+{
+	cleanup_file FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long inside, outside, count;
+
+	if (!f)
+		return false;
+	/* The initial namespace maps all 2^32 - 1 ids onto themselves. */
+	if (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) != 3)
+		return true;
+	return !(inside == 0 && outside == 0 && count == 4294967295UL);
+}
