@@ -49,6 +49,13 @@ int state_write(int dirfd, const struct ward_state *st, struct ward_error *err);
 int state_read(int dirfd, struct ward_state *st, struct ward_error *err);
 void state_clear(struct ward_state *st);
 
+/* Write <dir>/name atomically (a temporary file in the same directory,
+ * then rename), mode 0600. */
+int state_write_file(int dirfd, const char *name, const void *data, size_t len,
+		     struct ward_error *err);
+/* Read <dir>/name whole (NUL-terminated, malloc'd); refuses symlinks. */
+char *state_read_file(int dirfd, const char *name, size_t *len, struct ward_error *err);
+
 /* The effective spec saved at create. */
 int state_write_config(int dirfd, const struct spec *s, struct ward_error *err);
 struct spec *state_read_config(int dirfd, struct ward_error *err);
@@ -70,5 +77,19 @@ char **state_list_ids(const char *root, struct ward_error *err);
 
 /* /proc/<pid>/stat field 22; 0 if the process does not exist. */
 unsigned long long proc_start_time(pid_t pid);
+
+/* The process exists, is not a zombie and started at `start` (0: any). */
+bool proc_alive(pid_t pid, unsigned long long start);
+/* Signal pid only if it is still the process that started at `start`: a
+ * pidfd is opened first and the start time checked after, so a recycled pid
+ * is never signalled. Fails with ESRCH when the process is gone. */
+int proc_signal(pid_t pid, unsigned long long start, int sig, struct ward_error *err);
+/* Wait up to timeout_ms for the process to exit (a zombie counts as exited:
+ * we are usually not its parent). 0 once gone, -1 (ETIMEDOUT) otherwise. */
+int proc_wait_exit(pid_t pid, unsigned long long start, int timeout_ms, struct ward_error *err);
+
+/* Now as Go's RFC3339Nano in UTC ("2026-11-27T07:23:53.5661001Z": trailing
+ * zeros of the fraction dropped), the form runc uses for "created". malloc'd. */
+char *state_timestamp_now(void);
 
 #endif

@@ -1,0 +1,157 @@
+/* ward delete [--force] ID: release everything a container holds. A stopped
+ * container is cleaned up; a created one has its waiting init killed first
+ * (runc allows that without --force); running and paused ones need
+ * --force. Cleanup: stragglers in the cgroup, the cgroup, the state
+ * directory, then the poststop hooks (runtime-spec: after the container is
+ * deleted, before delete returns; their failures are only warnings). */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "cli.h"
+#include "container.h"
+#include "log.h"
+#include "state.h"
+
+#define KILL_WAIT_MS 10000
+
+/* SIGKILL the init (and with `all` the whole cgroup) and wait for it. */
+static int kill_and_wait(const struct ward_state *st, bool all, struct ward_error *err)
+{
+	if (proc_signal(st->pid, st->pid_start, SIGKILL, err) < 0 && err->errnum != ESRCH)
+		return ward_error_wrap(err, "kill init");
+	if (all && st->cgroup_path && cgroup_signal_all(st->cgroup_path, SIGKILL, err) < 0)
+		return -1;
+	/* A frozen init only dies once thawed. */
+	if (st->cgroup_path && cgroup_is_frozen(st->cgroup_path) &&
+	    cgroup_set_frozen(st->cgroup_path, false, err) < 0)
+		return -1;
+	if (proc_wait_exit(st->pid, st->pid_start, KILL_WAIT_MS, err) < 0)
+		return ward_error_wrap(err, "kill init");
+	return 0;
+}
+
+/* Without its own pid namespace the container's processes do not die with
+ * its init, so anything left in the cgroup is killed (as runc does). */
+static bool shares_pid_ns(const struct spec *s)
+{
+	if (!s)
+		return true;
+	const struct spec_namespace *ns = spec_find_namespace(s, SPEC_NS_PID);
+	return !ns || ns->path;
+}
+
+static int destroy(struct ward_globals *g, int dirfd, const struct ward_state *st,
+		   struct ward_error *err)
+{
+	struct ward_error cerr = { 0 };
+	cleanup_spec struct spec *s = state_read_config(dirfd, &cerr);
+	int ret = 0;
+
+	if (!s)
+		ward_warn("delete %s: %s (poststop hooks are skipped)", st->id, cerr.msg);
+	if (st->cgroup_path) {
+		if (shares_pid_ns(s) && cgroup_exists(st->cgroup_path) &&
+		    cgroup_signal_all(st->cgroup_path, SIGKILL, &cerr) < 0)
+			ward_warn("delete %s: %s", st->id, cerr.msg);
+		if (cgroup_destroy(st->cgroup_path, err) < 0)
+			ret = -1; /* reported, but the state still goes, as in runc */
+	}
+	struct ward_error rerr = { 0 };
+	if (state_remove(g->root, st->id, &rerr) < 0 && ret == 0) {
+		*err = rerr;
+		ret = -1;
+	}
+	if (s && s->hooks && s->hooks->poststop.len > 0) {
+		cleanup_free char *json = state_oci_json(st, STATUS_STOPPED, false, false);
+		if (hooks_run(&s->hooks->poststop, "poststop", json, &cerr) < 0)
+			ward_warn("%s", cerr.msg);
+	}
+	return ret;
+}
+
+static int do_delete(struct ward_globals *g, const char *id, bool force, struct ward_error *err)
+{
+	struct ward_state st;
+
+	cleanup_close int dirfd = state_dir_open(g->root, id, err);
+	if (dirfd < 0)
+		return (force && err->errnum == ENOENT) ? 0 : -1;
+	cleanup_close int lock = state_lock(dirfd, err);
+	if (lock < 0)
+		return -1;
+	/* A concurrent delete may have removed the directory while we waited
+	 * for its lock. */
+	struct stat sb;
+	if (fstat(dirfd, &sb) == 0 && sb.st_nlink == 0) {
+		if (force)
+			return 0;
+		ward_error_set(err, 0, "container does not exist");
+		err->errnum = ENOENT;
+		return -1;
+	}
+	if (state_read(dirfd, &st, err) < 0) {
+		/* A create that died before writing its state leaves a bare
+		 * directory; --force clears it. */
+		if (!force)
+			return -1;
+		ward_warn("delete %s: %s; removing the state directory", id, err->msg);
+		return state_remove(g->root, id, err);
+	}
+	int ret = 0;
+	enum container_status status = state_status(dirfd, &st);
+	switch (status) {
+	case STATUS_STOPPED:
+		break;
+	case STATUS_CREATED:
+	case STATUS_CREATING:
+		ret = kill_and_wait(&st, force, err);
+		break;
+	case STATUS_RUNNING:
+	case STATUS_PAUSED:
+		if (!force) {
+			ret = ward_error_set(err, 0, "cannot delete container %s that is not stopped: %s",
+					     id, container_status_name(status));
+			err->errnum = EBUSY;
+			break;
+		}
+		ret = kill_and_wait(&st, true, err);
+		break;
+	}
+	if (ret == 0)
+		ret = destroy(g, dirfd, &st, err);
+	state_clear(&st);
+	return ret;
+}
+
+int cmd_delete(struct ward_globals *g, int argc, char **argv)
+{
+	static const char usage[] = "[command options] <container-id>";
+	static const char desc[] =
+		"release the resources of a container and forget it\n"
+		"A stopped container is removed (cgroup, state, then its poststop hooks). A\n"
+		"created container has its waiting init killed first. A running or paused\n"
+		"container is only removed with --force, which kills it with SIGKILL.";
+	bool force = false, help;
+	const struct cli_opt opts[] = {
+		{ "force", 'f', CLI_BOOL, &force, "kill a running or paused container (SIGKILL) and delete it", NULL },
+		{ 0 },
+	};
+	struct ward_error err = { 0 };
+	int nargs;
+
+	if (cli_parse("delete", usage, desc, opts, argc, argv, &nargs, &help, &err) < 0)
+		return cli_fail(&err);
+	if (help)
+		return 0;
+	if (cli_require_args("delete", nargs, 1, &err) < 0)
+		return cli_fail(&err);
+	if (do_delete(g, argv[0], force, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
