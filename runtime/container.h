@@ -26,16 +26,40 @@ struct container {
 	bool no_pivot;        /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
 	bool no_new_keyring;  /* --no-new-keyring */
 	bool systemd_cgroup;  /* --systemd-cgroup */
+	bool foreground;      /* `ward run` without --detach: it holds the console itself */
 
 	/* filled in during create */
 	pid_t pid;            /* host pid of the container init */
 	char *cgroup_path;    /* resolved cgroup path (relative to each hierarchy root) */
 	bool created_userns;  /* a new user namespace was made */
 	int console_socket_fd; /* connected console socket, or -1 */
+	int console_fd;       /* foreground with process.terminal: the pty master, or -1 */
 };
 
 /* ---- container.c: orchestration (parent side) ---- */
 void container_free(struct container *c);
+
+/* `ward create`: c->id, c->bundle, c->state_root and the options are set by
+ * the caller. Loads <bundle>/config.json, decides the effective spec, makes
+ * the state directory, cgroup and init (blocked on exec.fifo), writes
+ * state.json and --pid-file. Everything made is undone on failure. */
+int container_create(struct container *c, struct ward_error *err);
+
+/* `ward start`: release a created container's init and run poststart hooks. */
+int container_start(const char *state_root, const char *id, struct ward_error *err);
+
+/* After the init of a container has exited (`ward run` in the foreground):
+ * kill what is left in its cgroup, remove the cgroup and the state
+ * directory, then run the poststop hooks (failures are warnings). */
+int container_destroy(const char *state_root, const char *id, struct ward_error *err);
+
+/* ---- exe.c: CVE-2019-5736 ---- */
+/* Commands that put a process into a container call this first: unless
+ * ward already runs from a sealed memfd, copy /proc/self/exe into one, seal
+ * it and re-execute it with the same arguments (so a container can never
+ * reach a writable ward binary through /proc/<pid>/exe). Returns only on
+ * failure, or with 0 when already sealed. */
+int exe_ensure_sealed(struct ward_error *err);
 
 /* ---- safepath.c: the only way to touch paths inside the rootfs ---- */
 /* Open `path` (absolute or relative, interpreted inside `rootfd`) so that no

@@ -1,0 +1,523 @@
+/* Orchestration, parent side: create (with an undo list), start, and the
+ * teardown after a foreground `run`. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "spawn.h"
+#include "terminal.h"
+
+#define EXEC_FIFO "exec.fifo"
+
+static void state_clearp(struct ward_state *st)
+{
+	state_clear(st);
+}
+#define cleanup_state __attribute__((cleanup(state_clearp)))
+
+void container_free(struct container *c)
+{
+	if (c == NULL)
+		return;
+	free(c->id);
+	free(c->bundle);
+	free(c->rootfs);
+	free(c->state_root);
+	free(c->state_dir);
+	free(c->console_socket);
+	free(c->pid_file);
+	free(c->cgroup_path);
+	spec_free(c->spec);
+	if (c->console_socket_fd >= 0)
+		close(c->console_socket_fd);
+	if (c->console_fd >= 0)
+		close(c->console_fd);
+	free(c);
+}
+
+int container_run_hooks(const struct spec_hook_list *list, const char *kind,
+			const struct ward_state *st, enum container_status status,
+			struct ward_error *err)
+{
+	cleanup_free char *json = NULL;
+
+	if (list == NULL || list->len == 0)
+		return 0;
+	json = state_oci_json(st, status, false, false);
+	if (json == NULL)
+		return ward_error_set(err, ENOMEM, "%s hooks: state JSON", kind);
+	return hooks_run(list, kind, json, err);
+}
+
+/* ---- the policy seam ---- */
+
+/* The one place where the spec that will be created is decided, before
+ * anything exists. An admin policy (a floor plus rules) will tighten the
+ * requested spec here or refuse it; until then it is taken as it is. */
+static struct spec *decide_effective_spec(struct spec *requested, struct ward_error *err)
+{
+	return requested;
+}
+
+/* ---- the undo list ---- */
+
+/* What create has made so far, unwound in reverse when a later step
+ * fails, so a failed create leaves nothing behind. */
+enum undo_kind { UNDO_STATE_DIR, UNDO_CGROUP, UNDO_POSTSTOP, UNDO_INIT };
+
+struct undo {
+	enum undo_kind steps[8];
+	size_t n;
+};
+
+static void undo_push(struct undo *u, enum undo_kind k)
+{
+	u->steps[u->n++] = k;
+}
+
+static void kill_init(struct container *c)
+{
+	unsigned long long start = proc_start_time(c->pid);
+
+	kill(c->pid, SIGKILL);
+	/* Our child (no pid-namespace fork): reap it. Otherwise wait for it to
+	 * be gone so that its cgroup can be removed. */
+	if (waitpid(c->pid, NULL, 0) < 0 && start)
+		proc_wait_exit(c->pid, start, 1000, NULL);
+}
+
+/* OCI runtime-spec lifecycle: a container that failed after its creation
+ * began is deleted, and deletion runs poststop hooks (they may undo what
+ * prestart or createRuntime hooks set up). Failures are warnings. */
+static void run_poststop(struct container *c)
+{
+	const struct spec_hooks *h = c->spec->hooks;
+	struct ward_state st = {
+		.id = c->id,
+		.bundle = c->bundle,
+		.rootfs = c->rootfs,
+		.annotations = c->spec->annotations,
+	};
+	struct ward_error e = { 0 };
+
+	if (h && container_run_hooks(&h->poststop, "poststop", &st, STATUS_STOPPED, &e) < 0)
+		ward_warn("%s", e.msg);
+}
+
+static void undo_run(struct undo *u, struct container *c)
+{
+	struct ward_error e = { 0 };
+	bool poststop = false;
+
+	while (u->n > 0) {
+		switch (u->steps[--u->n]) {
+		case UNDO_INIT:
+			kill_init(c);
+			break;
+		case UNDO_POSTSTOP:
+			poststop = true; /* after the deletion, below */
+			break;
+		case UNDO_CGROUP:
+			if (cgroup_destroy(c->cgroup_path, &e) < 0)
+				ward_warn("undo create: %s", e.msg);
+			break;
+		case UNDO_STATE_DIR:
+			if (state_remove(c->state_root, c->id, &e) < 0)
+				ward_warn("undo create: %s", e.msg);
+			break;
+		}
+	}
+	if (poststop)
+		run_poststop(c);
+}
+
+/* ---- create ---- */
+
+static int load_spec(struct container *c, struct ward_error *err)
+{
+	cleanup_free char *path = NULL;
+	struct spec *s;
+
+	if (asprintf(&path, "%s/config.json", c->bundle) < 0)
+		return ward_error_set(err, ENOMEM, "config path");
+	s = spec_parse_file(path, err);
+	if (s == NULL)
+		return -1;
+	if (spec_validate(s, true, err) < 0) {
+		spec_free(s);
+		return -1;
+	}
+	c->spec = decide_effective_spec(s, err);
+	if (c->spec == NULL) {
+		spec_free(s);
+		return -1;
+	}
+	if (c->spec != s)
+		spec_free(s);
+	return 0;
+}
+
+/* root.path, relative to the bundle unless absolute, made canonical. */
+static int resolve_rootfs(struct container *c, struct ward_error *err)
+{
+	cleanup_free char *joined = NULL;
+	const char *p = c->spec->root->path;
+	char buf[PATH_MAX];
+
+	if (p[0] != '/' && asprintf(&joined, "%s/%s", c->bundle, p) < 0)
+		return ward_error_set(err, ENOMEM, "rootfs path");
+	if (realpath(joined ? joined : p, buf) == NULL)
+		return ward_error_errno(err, "invalid rootfs \"%s\"", joined ? joined : p);
+	free(c->rootfs);
+	c->rootfs = strdup(buf);
+	if (c->rootfs == NULL)
+		return ward_error_set(err, ENOMEM, "rootfs path");
+	return 0;
+}
+
+/* runc's message, word for word (no strerror suffix). */
+static int usage_error(struct ward_error *err, const char *msg)
+{
+	ward_error_set(err, 0, "%s", msg);
+	err->errnum = EINVAL;
+	return -1;
+}
+
+/* runc's rules for who holds the terminal. */
+static int check_console(struct container *c, struct ward_error *err)
+{
+	bool terminal = c->spec->process->terminal;
+
+	if (c->console_socket && (c->foreground || !terminal))
+		return usage_error(err, "cannot use console socket if runc will not detach or allocate tty");
+	if (terminal && !c->foreground && c->console_socket == NULL)
+		return usage_error(err, "cannot allocate tty if runc will detach without setting console socket");
+	if (c->console_socket) {
+		c->console_socket_fd = terminal_connect_socket(c->console_socket, err);
+		if (c->console_socket_fd < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The fds the container inherits must all exist now: a gap would be
+ * filled by one of our own fds, which would then be handed over. A closed
+ * stdio fd becomes /dev/null; a missing preserved fd is an error. */
+static int check_inherited_fds(const struct container *c, struct ward_error *err)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int null = open("/dev/null", O_RDWR); /* takes the lowest free fd: this one */
+		if (null != fd) {
+			if (null >= 0)
+				close(null);
+			return ward_error_errno(err, "open /dev/null as fd %d", fd);
+		}
+	}
+	for (int fd = 3; fd < 3 + c->preserve_fds; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return ward_error_errno(err, "--preserve-fds: fd %d", fd);
+	return 0;
+}
+
+/* exec.fifo: init blocks opening it for writing until `ward start` opens
+ * it for reading. 0622 so that init can open it from a user namespace. */
+static int make_exec_fifo(int dirfd, struct ward_error *err)
+{
+	int fd;
+
+	if (mkfifoat(dirfd, EXEC_FIFO, 0622) < 0)
+		return ward_error_errno(err, "create exec fifo");
+	if (fchmodat(dirfd, EXEC_FIFO, 0622, 0) < 0)
+		return ward_error_errno(err, "chmod exec fifo");
+	fd = openat(dirfd, EXEC_FIFO, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return ward_error_errno(err, "open exec fifo");
+	return fd;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct ward_error *err)
+{
+	cleanup_free char *tmp = NULL;
+	cleanup_close int fd = -1;
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	if (asprintf(&tmp, "%s.ward-tmp", path) < 0)
+		return ward_error_set(err, ENOMEM, "pid file");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return ward_error_errno(err, "create pid file %s", tmp);
+	if (write(fd, buf, len) != len) {
+		ward_error_errno(err, "write pid file %s", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		ward_error_errno(err, "rename pid file to %s", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* The spawn plan's own resources: namespace fds and the compiled filter. */
+static void spawn_releasep(struct spawn *sp)
+{
+	ns_plan_release(&sp->ns);
+	seccomp_free(sp->seccomp);
+	sp->seccomp = NULL;
+}
+#define cleanup_spawn __attribute__((cleanup(spawn_releasep)))
+
+/* Everything that can be checked or computed before anything is made:
+ * a bad filter or namespace path fails here, with nothing to undo. */
+static int plan_create(struct container *c, struct spawn *sp, struct ward_error *err)
+{
+	const struct spec_linux *l = c->spec->linux;
+
+	if (resolve_rootfs(c, err) < 0 || check_inherited_fds(c, err) < 0 ||
+	    check_console(c, err) < 0)
+		return -1;
+	c->cgroup_path = cgroup_resolve_path(c->spec, c->id);
+	if (c->cgroup_path == NULL)
+		return ward_error_set(err, ENOMEM, "cgroup path");
+	if (l && l->seccomp && seccomp_prepare(l->seccomp, &sp->seccomp, err) < 0)
+		return -1;
+	return ns_plan_init(&sp->ns, c->spec, err);
+}
+
+/* The steps after the spec is known; `u` records what exists. */
+static int create_steps(struct container *c, struct undo *u, struct ward_error *err)
+{
+	cleanup_spawn struct spawn sp = { .c = c, .fifo_fd = -1 };
+	const struct spec_linux *l = c->spec->linux;
+	cleanup_free char *created = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	cleanup_close int fifo_fd = -1;
+	struct ward_state st;
+
+	for (int t = 0; t < SPEC_NS__COUNT; t++)
+		sp.ns.join_fd[t] = -1;
+	if (plan_create(c, &sp, err) < 0)
+		return -1;
+
+	dirfd = state_dir_create(c->state_root, c->id, err);
+	if (dirfd < 0)
+		return -1;
+	undo_push(u, UNDO_STATE_DIR);
+	lockfd = state_lock(dirfd, err);
+	if (lockfd < 0 || state_write_config(dirfd, c->spec, err) < 0)
+		return -1;
+	fifo_fd = make_exec_fifo(dirfd, err);
+	if (fifo_fd < 0 || cgroup_create(c->cgroup_path, err) < 0)
+		return -1;
+	ward_debug("create %s: rootfs %s, cgroup %s", c->id, c->rootfs, c->cgroup_path);
+	undo_push(u, UNDO_CGROUP);
+	/* Limits and the device policy are in place before init joins. */
+	if (cgroup_apply_resources(c->cgroup_path, l ? l->resources : NULL, true, err) < 0)
+		return -1;
+
+	created = state_timestamp_now();
+	st = (struct ward_state){
+		.id = c->id,
+		.bundle = c->bundle,
+		.rootfs = c->rootfs,
+		.created = created,
+		.owner = "",
+		.cgroup_path = c->cgroup_path,
+		.systemd_cgroup = c->systemd_cgroup,
+		.annotations = c->spec->annotations,
+	};
+	sp.state = &st;
+	sp.fifo_fd = fifo_fd;
+	undo_push(u, UNDO_POSTSTOP);
+	if (process_spawn(&sp, err) < 0)
+		return -1;
+	undo_push(u, UNDO_INIT);
+	if (sp.console_fd >= 0) {
+		if (c->console_fd >= 0)
+			close(c->console_fd);
+		c->console_fd = sp.console_fd;
+	}
+
+	st.pid = c->pid;
+	st.pid_start = proc_start_time(c->pid);
+	if (st.pid_start == 0)
+		return ward_error_set(err, ESRCH, "container init (pid %d) is gone", (int)c->pid);
+	if (state_write(dirfd, &st, err) < 0)
+		return -1;
+	if (c->pid_file && write_pid_file(c->pid_file, c->pid, err) < 0)
+		return -1;
+	return 0;
+}
+
+int container_create(struct container *c, struct ward_error *err)
+{
+	struct undo u = { .n = 0 };
+
+	/* Relative paths in config.json (mount sources, hook paths) are
+	 * relative to the bundle, as with runc. */
+	if (chdir(c->bundle) < 0)
+		return ward_error_errno(err, "chdir to bundle %s", c->bundle);
+	if (load_spec(c, err) < 0)
+		return -1;
+	free(c->state_dir);
+	if (asprintf(&c->state_dir, "%s/%s", c->state_root, c->id) < 0) {
+		c->state_dir = NULL;
+		return ward_error_set(err, ENOMEM, "state dir");
+	}
+	if (create_steps(c, &u, err) < 0) {
+		undo_run(&u, c);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- start ---- */
+
+static int check_startable(enum container_status status, struct ward_error *err)
+{
+	switch (status) {
+	case STATUS_CREATED:
+		return 0;
+	case STATUS_STOPPED:
+		return ward_error_set(err, 0, "cannot start a container that has stopped");
+	case STATUS_RUNNING:
+		return ward_error_set(err, 0, "cannot start an already running container");
+	default:
+		return ward_error_set(err, 0, "cannot start a container in the %s state",
+				      container_status_name(status));
+	}
+}
+
+/* Open exec.fifo for reading (which lets init's blocked open return) and
+ * wait for its byte, or for init to die without writing it. */
+static int release_init(int dirfd, const struct ward_state *st, struct ward_error *err)
+{
+	cleanup_close int fifo = -1;
+	cleanup_close int pidfd = -1;
+	char byte;
+	ssize_t n;
+
+	/* Checked before the fifo is opened: that open releases init, which
+	 * may run a short program to its end before we look again. */
+	pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	if (pidfd < 0 || !proc_alive(st->pid, st->pid_start))
+		return ward_error_set(err, 0, "container process is already dead");
+	fifo = openat(dirfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0) {
+		if (errno == ENOENT)
+			return ward_error_set(err, 0, "cannot start an already running container");
+		return ward_error_errno(err, "open exec fifo");
+	}
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = fifo, .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN },
+		};
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return ward_error_errno(err, "wait for container init");
+		}
+		/* Data first: init may have written and exec'd a short-lived
+		 * program that is already gone. */
+		n = read(fifo, &byte, 1);
+		if (n == 1)
+			break;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return ward_error_errno(err, "read exec fifo");
+		if (p[1].revents || (n == 0 && (p[0].revents & POLLHUP)))
+			return ward_error_set(err, 0, "container process is already dead");
+	}
+	if (unlinkat(dirfd, EXEC_FIFO, 0) < 0 && errno != ENOENT)
+		return ward_error_errno(err, "remove exec fifo");
+	ward_debug("start %s: init %d released", st->id, (int)st->pid);
+	return 0;
+}
+
+int container_start(const char *state_root, const char *id, struct ward_error *err)
+{
+	cleanup_state struct ward_state st = { 0 };
+	cleanup_spec struct spec *s = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	struct ward_error hook_err = { 0 };
+
+	dirfd = state_dir_open(state_root, id, err);
+	if (dirfd < 0)
+		return -1;
+	lockfd = state_lock(dirfd, err);
+	if (lockfd < 0 || state_read(dirfd, &st, err) < 0)
+		return -1;
+	if (check_startable(state_status(dirfd, &st), err) < 0)
+		return -1;
+	/* Read before releasing init: poststart must not find a half-gone
+	 * state directory. */
+	s = state_read_config(dirfd, err);
+	if (s == NULL || release_init(dirfd, &st, err) < 0)
+		return -1;
+	/* OCI runtime-spec: a failing poststart hook is logged as a warning
+	 * and the lifecycle continues. */
+	if (s->hooks && container_run_hooks(&s->hooks->poststart, "poststart", &st,
+					    STATUS_RUNNING, &hook_err) < 0)
+		ward_warn("%s", hook_err.msg);
+	return 0;
+}
+
+/* ---- destroy (after a foreground run) ---- */
+
+/* With its own pid namespace, everything died with init. */
+static bool own_pid_ns(const struct spec *s)
+{
+	const struct spec_namespace *ns = s ? spec_find_namespace(s, SPEC_NS_PID) : NULL;
+
+	return ns && ns->path == NULL;
+}
+
+int container_destroy(const char *state_root, const char *id, struct ward_error *err)
+{
+	cleanup_state struct ward_state st = { 0 };
+	cleanup_spec struct spec *s = NULL;
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+	struct ward_error e = { 0 };
+
+	dirfd = state_dir_open(state_root, id, err);
+	if (dirfd < 0)
+		return -1;
+	lockfd = state_lock(dirfd, err);
+	if (lockfd < 0 || state_read(dirfd, &st, err) < 0)
+		return -1;
+	s = state_read_config(dirfd, &e);
+	if (s == NULL)
+		ward_warn("poststop hooks not run: %s", e.msg);
+	if (st.cgroup_path && !own_pid_ns(s) && cgroup_signal_all(st.cgroup_path, SIGKILL, &e) < 0)
+		ward_warn("%s", e.msg);
+	if (st.cgroup_path && cgroup_destroy(st.cgroup_path, err) < 0)
+		return -1;
+	if (state_remove(state_root, id, err) < 0)
+		return -1;
+	/* OCI runtime-spec: poststop runs once the container is deleted. */
+	if (s && s->hooks &&
+	    container_run_hooks(&s->hooks->poststop, "poststop", &st, STATUS_STOPPED, &e) < 0)
+		ward_warn("%s", e.msg);
+	return 0;
+}

@@ -1,0 +1,138 @@
+/* CVE-2019-5736: a process in the container could open /proc/<init>/exe
+ * (the ward binary, before init execs the container's program) and write
+ * to it, replacing the host's runtime. Running from a sealed memfd copy
+ * makes that file immutable: writes fail with EPERM, and the host binary is
+ * never reachable from the container at all. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+
+#define SEALED_ENV "_WARD_SEALED"
+#define REQUIRED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+static bool running_sealed(void)
+{
+	cleanup_close int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	int seals;
+
+	if (fd < 0)
+		return false;
+	seals = fcntl(fd, F_GET_SEALS);
+	return seals >= 0 && (seals & REQUIRED_SEALS) == REQUIRED_SEALS;
+}
+
+/* Our own command line, as the kernel keeps it: argv as given to main,
+ * whatever option parsing did to the pointer array since. *argv_out and
+ * its strings are one allocation each: free(argv[0]), free(argv). */
+static int read_cmdline(char ***argv_out, struct ward_error *err)
+{
+	cleanup_close int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	size_t len = 0, cap = 4096, n_args = 0;
+	char **argv;
+
+	if (fd < 0)
+		return ward_error_errno(err, "open /proc/self/cmdline");
+	for (;;) {
+		char *nbuf = realloc(buf, cap + 1);
+		if (nbuf == NULL)
+			return ward_error_set(err, ENOMEM, "read /proc/self/cmdline");
+		buf = nbuf;
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ward_error_errno(err, "read /proc/self/cmdline");
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == cap)
+			cap *= 2;
+	}
+	buf[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			n_args++;
+	argv = calloc(n_args + 1, sizeof(char *));
+	if (argv == NULL || n_args == 0) {
+		free(argv);
+		return ward_error_set(err, ENOMEM, "read /proc/self/cmdline");
+	}
+	for (size_t i = 0, a = 0; a < n_args; a++) {
+		argv[a] = buf + i;
+		i += strlen(buf + i) + 1;
+	}
+	steal_ptr(buf); /* now argv[0] */
+	*argv_out = argv;
+	return 0;
+}
+
+static int copy_self(int dst, struct ward_error *err)
+{
+	cleanup_close int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	off_t off = 0;
+
+	if (src < 0)
+		return ward_error_errno(err, "open /proc/self/exe");
+	if (fstat(src, &st) < 0)
+		return ward_error_errno(err, "stat /proc/self/exe");
+	/* One in-kernel copy; no bounce through user space. */
+	while (off < st.st_size) {
+		ssize_t n = sendfile(dst, src, &off, st.st_size - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return ward_error_errno(err, "copy ward binary to memfd");
+		}
+		if (n == 0)
+			return ward_error_set(err, EIO, "copy ward binary to memfd: short copy");
+	}
+	return 0;
+}
+
+int exe_ensure_sealed(struct ward_error *err)
+{
+	cleanup_close int mfd = -1;
+	char **argv = NULL;
+
+	if (running_sealed()) {
+		unsetenv(SEALED_ENV);
+		return 0;
+	}
+	/* Set by the exec below: seeing it here means sealing did not take
+	 * effect, and trying again would loop. */
+	if (getenv(SEALED_ENV))
+		return ward_error_set(err, EPERM,
+				      "re-executed ward is not running from a sealed memfd");
+
+	mfd = memfd_create("ward", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return ward_error_errno(err, "memfd_create");
+	if (copy_self(mfd, err) < 0)
+		return -1;
+	if (fcntl(mfd, F_ADD_SEALS, REQUIRED_SEALS) < 0)
+		return ward_error_errno(err, "seal memfd");
+	if (read_cmdline(&argv, err) < 0)
+		return -1;
+	if (setenv(SEALED_ENV, "1", 1) < 0) {
+		ward_error_errno(err, "setenv");
+	} else {
+		fexecve(mfd, argv, environ);
+		ward_error_errno(err, "execute sealed copy of ward");
+		unsetenv(SEALED_ENV);
+	}
+	free(argv[0]);
+	free(argv);
+	return -1;
+}

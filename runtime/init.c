@@ -1,0 +1,362 @@
+/* The container's init, child side, in order: namespaces -> rootfs ->
+ * mounts -> devices -> hooks -> pivot -> console -> sysctl -> finalize ->
+ * ready -> (ward start) -> security tail -> exec. Every failure before
+ * "ready" travels to the parent over the sync socket, so that `ward create`
+ * prints the child's own error. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "security.h"
+#include "spawn.h"
+#include "sync.h"
+#include "terminal.h"
+
+/* ---- file descriptors (CVE-2024-21626) ---- */
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static void close_range_fallback(unsigned lo, unsigned hi)
+{
+	cleanup_dir DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (d == NULL) {
+		for (unsigned fd = lo; fd <= hi && fd < 65536; fd++)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (*end == '\0' && fd >= (long)lo && fd <= (long)hi && fd != dirfd(d))
+			close((int)fd);
+	}
+}
+
+static void close_between(unsigned lo, unsigned hi)
+{
+	if (lo > hi)
+		return;
+	if (syscall(SYS_close_range, lo, hi, 0) < 0)
+		close_range_fallback(lo, hi);
+}
+
+/* Close everything but stdio, the --preserve-fds range and `keep`: no fd
+ * that ward opened may reach the container process, even one marked
+ * CLOEXEC (process.cwd "/proc/self/fd/N" would resolve it before exec). */
+static void close_fds_except(const struct container *c, int *keep, size_t n)
+{
+	unsigned lo = 3 + (unsigned)c->preserve_fds;
+
+	qsort(keep, n, sizeof(int), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < lo)
+			continue;
+		close_between(lo, (unsigned)keep[i] - 1);
+		lo = (unsigned)keep[i] + 1;
+	}
+	close_between(lo, ~0U);
+}
+
+/* Preserved fds are handed over on purpose: they must survive execve. */
+static int release_preserved_fds(const struct container *c, struct ward_error *err)
+{
+	for (int fd = 3; fd < 3 + c->preserve_fds; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags < 0)
+			return ward_error_errno(err, "preserved fd %d", fd);
+		if ((flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+			return ward_error_errno(err, "preserved fd %d", fd);
+	}
+	return 0;
+}
+
+/* Right after clone: the lock on the state dir (flock would stay held
+ * while init waits for start), the parent's sync end, the console socket...
+ * Only what init itself needs stays. */
+static void close_parent_fds(struct spawn *sp)
+{
+	int keep[SPEC_NS__COUNT + 3];
+	size_t n = 0;
+
+	keep[n++] = sp->sync_fd[1];
+	keep[n++] = sp->fifo_fd;
+	keep[n++] = ward_log_fd();
+	for (int t = 0; t < SPEC_NS__COUNT; t++)
+		keep[n++] = sp->ns.join_fd[t];
+	close_fds_except(sp->c, keep, n);
+}
+
+/* ---- small steps ---- */
+
+/* The caller may have blocked or ignored signals (`ward run` blocks the
+ * ones it forwards); the container starts from a clean slate. */
+static void reset_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int userns_sync(void *arg, struct ward_error *err)
+{
+	struct spawn *sp = arg;
+
+	if (sync_send_type(sp->sync_fd[1], SYNC_USERNS, err) < 0)
+		return -1;
+	return sync_expect(sp->sync_fd[1], SYNC_USERNS_DONE, NULL, err);
+}
+
+/* Key permission bits (keyutils.h, not in the uapi headers). */
+#define KEY_USR_SEARCH 0x00080000
+#define KEY_OTH_SEARCH 0x00000008
+
+/* runc's behaviour: a session keyring of the container's own
+ * ("_ses.<id>"), not the caller's, searchable by its owner (or by others
+ * when ids are mapped). --no-new-keyring keeps the inherited one. */
+static int join_session_keyring(const struct spawn *sp, struct ward_error *err)
+{
+	char name[1100], desc[256];
+	unsigned perm;
+	long key;
+
+	if (sp->c->no_new_keyring)
+		return 0;
+	snprintf(name, sizeof(name), "_ses.%s", sp->c->id);
+	key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+	if (key < 0) {
+		if (errno == ENOSYS)
+			return 0;
+		return ward_error_errno(err, "join session keyring");
+	}
+	if (syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc), 0) < 0)
+		return ward_error_errno(err, "describe session keyring");
+	/* "type;uid;gid;perm;description" */
+	char *p = desc;
+	for (int i = 0; i < 3 && p; i++) {
+		p = strchr(p, ';');
+		if (p)
+			p++;
+	}
+	if (p == NULL || sscanf(p, "%x", &perm) != 1)
+		return ward_error_set(err, EPROTO, "session keyring description \"%s\"", desc);
+	perm |= sp->ns.in_userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH;
+	if (syscall(SYS_keyctl, KEYCTL_SETPERM, key, perm, 0, 0) < 0)
+		return ward_error_errno(err, "set session keyring permissions");
+	return 0;
+}
+
+/* Init is a grandchild when the pid namespace applies only to children
+ * of whoever entered it. The intermediate leaves at once; the parent reaps
+ * it and learns init's host pid from the credentials of its first message. */
+static int fork_init(struct spawn *sp, struct ward_error *err)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return ward_error_errno(err, "fork init into the pid namespace");
+	if (pid > 0)
+		_exit(0);
+	return sync_send_type(sp->sync_fd[1], SYNC_INIT_PID, err);
+}
+
+static bool needs_pid_for_hooks(const struct spec *s)
+{
+	const struct spec_hooks *h = s->hooks;
+
+	return h && (h->prestart.len || h->create_runtime.len || h->create_container.len ||
+		     h->start_container.len);
+}
+
+/* The parent runs prestart and createRuntime in the runtime's namespaces
+ * now: namespaces exist and mounts are done, pivot_root is not (OCI
+ * runtime-spec, "createRuntime hooks"). Its answer carries our host pid. */
+static int sync_hooks(struct spawn *sp, struct ward_error *err)
+{
+	struct sync_msg m;
+
+	if (sync_send_type(sp->sync_fd[1], SYNC_HOOKS, err) < 0)
+		return -1;
+	if (sync_expect(sp->sync_fd[1], SYNC_HOOKS_DONE, &m, err) < 0)
+		return -1;
+	sp->state->pid = m.pid;
+	return 0;
+}
+
+static int setup_console(struct spawn *sp, struct ward_error *err)
+{
+	const struct spec_process *p = sp->c->spec->process;
+	struct sync_msg m = { .type = SYNC_CONSOLE };
+	cleanup_close int master = -1;
+
+	master = terminal_setup_console(p->console_size, m.text, sizeof(m.text), err);
+	if (master < 0)
+		return ward_error_wrap(err, "set up console");
+	return sync_send(sp->sync_fd[1], &m, master, err);
+}
+
+/* process.cwd must be a directory of the container: resolve it now, with
+ * only the fds the container will get still open, and refuse anything
+ * outside the root (getcwd reports ENOENT for an unreachable directory). */
+static int check_cwd(const struct spec_process *p, struct ward_error *err)
+{
+	char buf[4096];
+
+	if (p->cwd == NULL)
+		return 0;
+	if (chdir(p->cwd) < 0)
+		return 0; /* the security tail retries as the user and reports */
+	if (getcwd(buf, sizeof(buf)) == NULL && errno == ENOENT)
+		return ward_error_set(err, EPERM, "cwd \"%s\" is outside the container root", p->cwd);
+	return 0;
+}
+
+/* Block until `ward start` opens exec.fifo for reading, then tell it we
+ * are released. The fd was opened O_PATH by the parent (the state dir is
+ * out of reach from a user namespace); reopening it through /proc/self/fd
+ * needs the container's procfs, which is mounted by now. */
+static int wait_for_start(struct spawn *sp, struct ward_error *err)
+{
+	char path[SAFE_FD_PATH_MAX];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	safe_fd_path(sp->fifo_fd, path);
+	do
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return ward_error_errno(err, "open exec fifo");
+	/* /proc is the container's: without a procfs mounted there, the
+	 * image's own /proc/self/fd/N (a symlink to /dev/null...) would take
+	 * our "go" and start the process before `ward start`. Only the
+	 * fifo we hold will do. */
+	{
+		struct stat want, got;
+
+		if (fstat(sp->fifo_fd, &want) < 0 || fstat(fd, &got) < 0)
+			return ward_error_errno(err, "stat exec fifo");
+		if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+			return ward_error_set(err, EXDEV, "%s is not the exec fifo (no procfs at /proc?)", path);
+	}
+	do
+		n = write(fd, "0", 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return ward_error_errno(err, "write exec fifo");
+	close(sp->fifo_fd);
+	sp->fifo_fd = -1;
+	return 0;
+}
+
+/* ---- the sequence ---- */
+
+static int init_prepare(struct spawn *sp, struct ward_error *err)
+{
+	struct container *c = sp->c;
+	const struct spec *s = c->spec;
+	const struct spec_hooks *h = s->hooks;
+	struct exec_plan plan;
+
+	if (sync_expect(sp->sync_fd[1], SYNC_GO, NULL, err) < 0)
+		return -1;
+	if (ns_enter(&sp->ns, userns_sync, sp, err) < 0)
+		return -1;
+	if (sp->ns.in_userns && ns_become_root(err) < 0)
+		return -1;
+	if (sp->ns.create[SPEC_NS_TIME] && ns_setup_time(s->linux, err) < 0)
+		return -1;
+	if (sp->ns.fork_init && fork_init(sp, err) < 0)
+		return -1;
+	if (sp->ns.create[SPEC_NS_CGROUP] && ns_unshare_cgroup(err) < 0)
+		return -1;
+	if (join_session_keyring(sp, err) < 0)
+		return -1;
+	if (uts_setup(s, err) < 0)
+		return -1;
+
+	if (rootfs_prepare(c, err) < 0 || mounts_setup(c, err) < 0 || devices_setup(c, err) < 0)
+		return -1;
+	if (needs_pid_for_hooks(s) && sync_hooks(sp, err) < 0)
+		return -1;
+	if (h && container_run_hooks(&h->create_container, "createContainer", sp->state,
+				     STATUS_CREATING, err) < 0)
+		return -1;
+	if (rootfs_pivot(c, err) < 0)
+		return -1;
+	/* Before finalize: the console is bound on /dev/console while the root
+	 * may still be written, and sysctls go through /proc/sys before
+	 * readonlyPaths can cover it (runc's order). */
+	if (s->process->terminal && setup_console(sp, err) < 0)
+		return -1;
+	if (sysctl_apply(s, err) < 0)
+		return -1;
+	if (rootfs_finalize(c, err) < 0)
+		return -1;
+
+	int keep[] = { sp->sync_fd[1], sp->fifo_fd, ward_log_fd() };
+	close_fds_except(c, keep, sizeof(keep) / sizeof(keep[0]));
+	if (release_preserved_fds(c, err) < 0)
+		return -1;
+	if (check_cwd(s->process, err) < 0)
+		return -1;
+	/* A missing executable is a create-time error, as with runc. */
+	if (exec_plan_prepare(s->process, &plan, err) < 0)
+		return -1;
+	exec_plan_release(&plan);
+	return 0;
+}
+
+__attribute__((noreturn)) void init_main(struct spawn *sp)
+{
+	struct container *c = sp->c;
+	const struct spec *s = c->spec;
+	struct ward_error err = { 0 };
+
+	/* CVE-2019-5736: nothing in the container may open /proc/<us>/exe
+	 * or our memory until we have exec'd the container's program. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	reset_signals();
+	close_parent_fds(sp);
+
+	if (init_prepare(sp, &err) < 0) {
+		sync_send_error(sp->sync_fd[1], &err);
+		_exit(1);
+	}
+	if (sync_send_type(sp->sync_fd[1], SYNC_READY, &err) < 0)
+		_exit(1);
+	close(sp->sync_fd[1]);
+	sp->sync_fd[1] = -1;
+
+	/* From here nobody waits for our answer: errors go to the log. */
+	if (wait_for_start(sp, &err) < 0 ||
+	    (s->hooks && container_run_hooks(&s->hooks->start_container, "startContainer",
+					     sp->state, STATUS_CREATED, &err) < 0)) {
+		ward_log_error(&err);
+		_exit(1);
+	}
+	process_finalize_and_exec(s, s->process, sp->seccomp, &err);
+	ward_log_error(&err);
+	/* The shell's convention for a program that cannot run. */
+	_exit(err.errnum == ENOENT ? 127 : err.errnum == EACCES ? 126 : 1);
+}

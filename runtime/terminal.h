@@ -1,0 +1,35 @@
+/* process.terminal: the pty inside the container (child side), handing its
+ * master to whoever holds the console (--console-socket, or `ward run` in
+ * the foreground), and the copy loop of `ward run`. */
+#ifndef WARD_TERMINAL_H
+#define WARD_TERMINAL_H
+
+#include <stdbool.h>
+#include <termios.h>
+
+#include "error.h"
+#include "spec.h"
+
+/* Child, after pivot_root: open /dev/ptmx of the container's devpts, size
+ * it, bind-mount the slave over /dev/console, make it our controlling
+ * terminal and stdio. Returns the master (O_CLOEXEC) and its slave's name. */
+int terminal_setup_console(const struct spec_console_size *size, char *name, size_t name_len,
+			   struct ward_error *err);
+
+/* Connect to a --console-socket (a unix stream socket). */
+int terminal_connect_socket(const char *path, struct ward_error *err);
+/* runc's console-socket protocol: one message whose payload is the pty
+ * name and which carries the master with SCM_RIGHTS. */
+int terminal_send_master(int sock, int master, const char *name, struct ward_error *err);
+
+/* `ward run` with a terminal: our stdin in raw mode (when it is a tty). */
+struct terminal_saved {
+	bool raw;
+	struct termios tio;
+};
+int terminal_make_raw(int fd, struct terminal_saved *saved, struct ward_error *err);
+void terminal_restore(int fd, const struct terminal_saved *saved);
+/* Copy our window size (from `from`, a tty) to the pty master. */
+void terminal_copy_size(int from, int master);
+
+#endif
