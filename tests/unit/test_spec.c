@@ -197,6 +197,86 @@ static void test_full(void)
 	free(text);
 }
 
+/* ward's default profile (contrib/seccomp/default.json), as spec_default()
+ * attaches it: spot checks of its shape; test_default_seccomp_source()
+ * checks that it is the file itself. */
+static void check_default_seccomp(const struct spec_seccomp *sc, const char *tag)
+{
+	/* escape routes the profile exists to close */
+	static const char *const never[] = { "mount", "unshare", "setns", "ptrace", "bpf", "keyctl",
+					     "io_uring_setup", "open_by_handle_at", "userfaultfd", NULL };
+	const struct spec_seccomp_syscall *clone3 = NULL;
+	const char *allowed = NULL;
+	size_t n_socket = 0, n_notify = 0;
+
+	if (!ok(sc != NULL, "%s: default seccomp profile attached", tag))
+		return;
+	ok(sc->default_action == SPEC_SCMP_ACT_ERRNO && sc->default_errno_ret.set &&
+	   sc->default_errno_ret.value == 1, "%s: seccomp denies with EPERM by default", tag);
+	ok(sc->architectures.len == 2 && strcmp(sc->architectures.items[0], "SCMP_ARCH_X86_64") == 0 &&
+	   strcmp(sc->architectures.items[1], "SCMP_ARCH_AARCH64") == 0,
+	   "%s: seccomp architectures x86_64 and aarch64 only", tag);
+	ok(sc->flags.items == NULL && sc->listener_path == NULL, "%s: no seccomp flags, no listener", tag);
+	ok(sc->n_syscalls > 0 && sc->syscalls[0].action == SPEC_SCMP_ACT_ALLOW &&
+	   sc->syscalls[0].names.len > 200 && sc->syscalls[0].n_args == 0,
+	   "%s: seccomp allowlist first", tag);
+	for (size_t i = 0; i < sc->n_syscalls; i++) {
+		const struct spec_seccomp_syscall *r = &sc->syscalls[i];
+
+		n_notify += r->action == SPEC_SCMP_ACT_NOTIFY;
+		for (size_t j = 0; j < r->names.len; j++) {
+			const char *name = r->names.items[j];
+
+			if (strcmp(name, "clone3") == 0)
+				clone3 = r;
+			if (strcmp(name, "socket") == 0)
+				n_socket += r->n_args == 1 && r->args[0].op == SPEC_SCMP_EQ;
+			for (size_t k = 0; never[k]; k++)
+				if (r->action == SPEC_SCMP_ACT_ALLOW && strcmp(name, never[k]) == 0)
+					allowed = name;
+		}
+	}
+	is_int((int64_t)n_notify, 0, "%s: no seccomp rule notifies", tag);
+	ok(allowed == NULL, "%s: seccomp denies mount, unshare, setns, ptrace, bpf... (%s)", tag,
+	   allowed ? allowed : "none allowed");
+	ok(clone3 && clone3->action == SPEC_SCMP_ACT_ERRNO && clone3->errno_ret.set &&
+	   clone3->errno_ret.value == 38, "%s: clone3 answers ENOSYS", tag);
+	is_int((int64_t)n_socket, 5, "%s: socket allowed for five families, by value", tag);
+}
+
+/* The embedded profile is contrib/seccomp/default.json, not a stale copy:
+ * both, emitted as a config's linux.seccomp, read the same. */
+static void test_default_seccomp_source(void)
+{
+	struct ward_error err = { 0 };
+	size_t len;
+	char *file = slurp(WARD_TEST_SRCDIR "/contrib/seccomp/default.json", &len);
+	size_t wlen = len + 64;
+	char *wrapped = malloc(wlen);
+	struct spec *def = spec_default(false, 0, 0, &err);
+	struct spec *src;
+	char *a = NULL, *b = NULL;
+
+	snprintf(wrapped, wlen, "{\"ociVersion\": \"1.3.0\", \"linux\": {\"seccomp\": %s}}", file);
+	src = spec_parse(wrapped, strlen(wrapped), "default.json", &err);
+	if (!ok(def && src, "default.json parses as linux.seccomp"))
+		diag("%s", err.msg);
+	if (def && src) {
+		struct spec_linux only = { .seccomp = def->linux->seccomp };
+		struct spec view = { .oci_version = def->oci_version, .linux = &only };
+
+		a = spec_emit(&view, true, NULL, &err);
+		b = spec_emit(src, true, NULL, &err);
+		ok(a && b && strcmp(a, b) == 0, "embedded profile == contrib/seccomp/default.json");
+	}
+	free(a);
+	free(b);
+	spec_free(src);
+	spec_free(def);
+	free(wrapped);
+	free(file);
+}
+
 static void test_default(bool rootless)
 {
 	struct ward_error err = { 0 };
@@ -218,7 +298,7 @@ static void test_default(bool rootless)
 	   strcmp(s->process->capabilities->bounding.items[1], "CAP_KILL") == 0 &&
 	   s->process->capabilities->ambient.items == NULL &&
 	   s->process->capabilities->inheritable.items == NULL, "%s: capabilities", tag);
-	ok(s->linux->seccomp == NULL, "%s: no seccomp profile yet", tag);
+	check_default_seccomp(s->linux->seccomp, tag);
 	ok(spec_find_namespace(s, SPEC_NS_CGROUP) != NULL, "%s: cgroup namespace", tag);
 	ok((spec_find_namespace(s, SPEC_NS_NETWORK) == NULL) == rootless, "%s: network namespace", tag);
 	ok((spec_find_namespace(s, SPEC_NS_USER) != NULL) == rootless, "%s: user namespace", tag);
@@ -534,6 +614,7 @@ int main(void)
 	test_full();
 	test_default(false);
 	test_default(true);
+	test_default_seccomp_source();
 	test_names();
 	test_process();
 	test_resources();
