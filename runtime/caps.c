@@ -213,19 +213,19 @@ int caps_apply(const struct spec_process *p, struct ward_error *err)
 	if (!CAP_AMBIENT_SUPPORTED())
 		return ward_error_set(err, EOPNOTSUPP,
 				      "unable to apply caps: the kernel does not support ambient capabilities");
-	cap = missing_cap(m.set[SET_AMBIENT], m.set[SET_PERMITTED] & m.set[SET_INHERITABLE]);
-	if (cap >= 0)
-		return ward_error_set(err, EPERM,
-				      "unable to apply caps: ambient %s must also be in the permitted and inheritable sets",
-				      cap_label(cap, buf));
 	if (cap_reset_ambient() < 0)
 		return ward_error_errno(err, "unable to apply caps: clear ambient set");
+	/* The kernel refuses an ambient capability that is not both permitted
+	 * and inheritable. Configs written for runc 1.1 often list ambient
+	 * caps without the inheritable ones; runc raises each ambient cap on a
+	 * best-effort basis and goes on, so the same config must not fail
+	 * here: the ones the kernel refuses are skipped (and logged). */
 	for (cap = 0; cap <= m.last; cap++) {
 		if (!(m.set[SET_AMBIENT] & (UINT64_C(1) << cap)))
 			continue;
 		if (cap_set_ambient((cap_value_t)cap, CAP_SET) < 0)
-			return ward_error_errno(err, "unable to apply caps: raise ambient %s",
-						cap_label(cap, buf));
+			ward_debug("ambient capability %s not raised (%s): it must also be permitted and inheritable",
+				   cap_label(cap, buf), strerror(errno));
 	}
 	return 0;
 }

@@ -95,5 +95,6 @@ int cmd_pause(struct ward_globals *g, int argc, char **argv);
 int cmd_resume(struct ward_globals *g, int argc, char **argv);
 int cmd_update(struct ward_globals *g, int argc, char **argv);
 int cmd_events(struct ward_globals *g, int argc, char **argv);
+int cmd_exec(struct ward_globals *g, int argc, char **argv);
 
 #endif

@@ -36,45 +36,6 @@ static int kill_and_wait(const struct ward_state *st, bool all, struct ward_erro
 	return 0;
 }
 
-/* Without its own pid namespace the container's processes do not die with
- * its init, so anything left in the cgroup is killed (as runc does). */
-static bool shares_pid_ns(const struct spec *s)
-{
-	if (!s)
-		return true;
-	const struct spec_namespace *ns = spec_find_namespace(s, SPEC_NS_PID);
-	return !ns || ns->path;
-}
-
-static int destroy(struct ward_globals *g, int dirfd, const struct ward_state *st,
-		   struct ward_error *err)
-{
-	struct ward_error cerr = { 0 };
-	cleanup_spec struct spec *s = state_read_config(dirfd, &cerr);
-	int ret = 0;
-
-	if (!s)
-		ward_warn("delete %s: %s (poststop hooks are skipped)", st->id, cerr.msg);
-	if (st->cgroup_path) {
-		if (shares_pid_ns(s) && cgroup_exists(st->cgroup_path) &&
-		    cgroup_signal_all(st->cgroup_path, SIGKILL, &cerr) < 0)
-			ward_warn("delete %s: %s", st->id, cerr.msg);
-		if (cgroup_destroy(st->cgroup_path, err) < 0)
-			ret = -1; /* reported, but the state still goes, as in runc */
-	}
-	struct ward_error rerr = { 0 };
-	if (state_remove(g->root, st->id, &rerr) < 0 && ret == 0) {
-		*err = rerr;
-		ret = -1;
-	}
-	if (s && s->hooks && s->hooks->poststop.len > 0) {
-		cleanup_free char *json = state_oci_json(st, STATUS_STOPPED, false, false);
-		if (hooks_run(&s->hooks->poststop, "poststop", json, &cerr) < 0)
-			ward_warn("%s", cerr.msg);
-	}
-	return ret;
-}
-
 static int do_delete(struct ward_globals *g, const char *id, bool force, struct ward_error *err)
 {
 	struct ward_state st;
@@ -124,7 +85,7 @@ static int do_delete(struct ward_globals *g, const char *id, bool force, struct 
 		break;
 	}
 	if (ret == 0)
-		ret = destroy(g, dirfd, &st, err);
+		ret = container_destroy_locked(g->root, dirfd, &st, err);
 	state_clear(&st);
 	return ret;
 }

@@ -27,9 +27,9 @@
 
 /* Whether create and exec enforce the run.ward.landlock annotations, i.e.
  * call landlock_prepare() and landlock_apply() (landlock.h, "Where to call
- * it"). They do not yet: until they do, "supported" must say "false"
- * whatever the kernel offers. Flip together with that wiring. */
-static const bool landlock_enforced = false;
+ * it"). They do (container.c/init.c, exec_process.c), so "supported"
+ * follows what the kernel offers. */
+static const bool landlock_enforced = true;
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -46,12 +46,12 @@ static void sorted_array(struct jsonw *w, const char *key, const char **v, size_
 	jsonw_arr_close(w);
 }
 
-/* Actions seccomp_prepare() loads. SCMP_ACT_NOTIFY is parsed but refused
- * there (no listener hand-over yet, see check_notify): listing it would
- * promise something `ward create` rejects. */
+/* Actions seccomp_prepare() loads: all of them. SCMP_ACT_NOTIFY hands
+ * the notify fd to the agent at linux.seccomp.listenerPath (seccomp.c). */
 static bool action_implemented(enum spec_seccomp_action a)
 {
-	return a != SPEC_SCMP_ACT_NOTIFY;
+	(void)a;
+	return true;
 }
 
 /* The flags the config parser knows (spec/names.c) and the libseccomp
@@ -64,8 +64,8 @@ static const struct {
 	{ "SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG },
 	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB },
 	/* Only meaningful for a notifying filter: the kernel refuses it
-	 * without SECCOMP_FILTER_FLAG_NEW_LISTENER (EINVAL), which ward never
-	 * sets while SCMP_ACT_NOTIFY is refused. Never supported until then. */
+	 * without SECCOMP_FILTER_FLAG_NEW_LISTENER (EINVAL), so a profile
+	 * without SCMP_ACT_NOTIFY rules could not take it. Not advertised. */
 	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 0 },
 };
 
@@ -202,11 +202,11 @@ static void linux_section(struct jsonw *w)
 #endif
 	enabled_obj(w, "intelRdt", false); /* flip when linux.intelRdt is applied */
 
-	/* "idmap"/"ridmap" are parsed (mountopts.c) but id-mapped mounts are
-	 * not set up yet: flip to true together with mount_setattr idmaps. */
+	/* "idmap"/"ridmap" and mounts[].uidMappings/gidMappings: id-mapped
+	 * bind mounts with mount_setattr(MOUNT_ATTR_IDMAP) (idmap.c). */
 	jsonw_key(w, "mountExtensions");
 	jsonw_obj_open(w);
-	enabled_obj(w, "idmap", false);
+	enabled_obj(w, "idmap", true);
 	jsonw_obj_close(w);
 	jsonw_obj_close(w);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "landlock.h"
 #include "log.h"
 #include "spawn.h"
 #include "terminal.h"
@@ -250,7 +251,7 @@ static int make_exec_fifo(int dirfd, struct ward_error *err)
 	return fd;
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct ward_error *err)
+int container_write_pid_file(const char *path, pid_t pid, struct ward_error *err)
 {
 	cleanup_free char *tmp = NULL;
 	cleanup_close int fd = -1;
@@ -281,6 +282,8 @@ static void spawn_releasep(struct spawn *sp)
 	ns_plan_release(&sp->ns);
 	seccomp_free(sp->seccomp);
 	sp->seccomp = NULL;
+	landlock_free(sp->landlock);
+	sp->landlock = NULL;
 }
 #define cleanup_spawn __attribute__((cleanup(spawn_releasep)))
 
@@ -297,6 +300,8 @@ static int plan_create(struct container *c, struct spawn *sp, struct ward_error 
 	if (c->cgroup_path == NULL)
 		return ward_error_set(err, ENOMEM, "cgroup path");
 	if (l && l->seccomp && seccomp_prepare(l->seccomp, &sp->seccomp, err) < 0)
+		return -1;
+	if (landlock_prepare(c->spec, &sp->landlock, err) < 0)
 		return -1;
 	return ns_plan_init(&sp->ns, c->spec, err);
 }
@@ -362,7 +367,7 @@ static int create_steps(struct container *c, struct undo *u, struct ward_error *
 		return ward_error_set(err, ESRCH, "container init (pid %d) is gone", (int)c->pid);
 	if (state_write(dirfd, &st, err) < 0)
 		return -1;
-	if (c->pid_file && write_pid_file(c->pid_file, c->pid, err) < 0)
+	if (c->pid_file && container_write_pid_file(c->pid_file, c->pid, err) < 0)
 		return -1;
 	return 0;
 }
@@ -482,9 +487,10 @@ int container_start(const char *state_root, const char *id, struct ward_error *e
 	return 0;
 }
 
-/* ---- destroy (after a foreground run) ---- */
+/* ---- destroy (delete, and after a foreground run) ---- */
 
-/* With its own pid namespace, everything died with init. */
+/* With its own pid namespace, everything died with init; otherwise the
+ * container's processes outlive it and are killed through the cgroup. */
 static bool own_pid_ns(const struct spec *s)
 {
 	const struct spec_namespace *ns = s ? spec_find_namespace(s, SPEC_NS_PID) : NULL;
@@ -492,13 +498,40 @@ static bool own_pid_ns(const struct spec *s)
 	return ns && ns->path == NULL;
 }
 
+int container_destroy_locked(const char *state_root, int dirfd, const struct ward_state *st,
+			     struct ward_error *err)
+{
+	struct ward_error e = { 0 };
+	cleanup_spec struct spec *s = state_read_config(dirfd, &e);
+	struct ward_error rerr = { 0 };
+	int ret = 0;
+
+	if (s == NULL)
+		ward_warn("delete %s: %s (poststop hooks are skipped)", st->id, e.msg);
+	if (st->cgroup_path) {
+		if (!own_pid_ns(s) && cgroup_exists(st->cgroup_path) &&
+		    cgroup_signal_all(st->cgroup_path, SIGKILL, &e) < 0)
+			ward_warn("delete %s: %s", st->id, e.msg);
+		if (cgroup_destroy(st->cgroup_path, err) < 0)
+			ret = -1; /* reported, but the state still goes, as in runc */
+	}
+	if (state_remove(state_root, st->id, &rerr) < 0 && ret == 0) {
+		*err = rerr;
+		ret = -1;
+	}
+	/* OCI runtime-spec: poststop runs once the container is deleted;
+	 * its failures are only warnings. */
+	if (s && s->hooks &&
+	    container_run_hooks(&s->hooks->poststop, "poststop", st, STATUS_STOPPED, &e) < 0)
+		ward_warn("%s", e.msg);
+	return ret;
+}
+
 int container_destroy(const char *state_root, const char *id, struct ward_error *err)
 {
 	cleanup_state struct ward_state st = { 0 };
-	cleanup_spec struct spec *s = NULL;
 	cleanup_close int dirfd = -1;
 	cleanup_close int lockfd = -1;
-	struct ward_error e = { 0 };
 
 	dirfd = state_dir_open(state_root, id, err);
 	if (dirfd < 0)
@@ -506,18 +539,5 @@ int container_destroy(const char *state_root, const char *id, struct ward_error 
 	lockfd = state_lock(dirfd, err);
 	if (lockfd < 0 || state_read(dirfd, &st, err) < 0)
 		return -1;
-	s = state_read_config(dirfd, &e);
-	if (s == NULL)
-		ward_warn("poststop hooks not run: %s", e.msg);
-	if (st.cgroup_path && !own_pid_ns(s) && cgroup_signal_all(st.cgroup_path, SIGKILL, &e) < 0)
-		ward_warn("%s", e.msg);
-	if (st.cgroup_path && cgroup_destroy(st.cgroup_path, err) < 0)
-		return -1;
-	if (state_remove(state_root, id, err) < 0)
-		return -1;
-	/* OCI runtime-spec: poststop runs once the container is deleted. */
-	if (s && s->hooks &&
-	    container_run_hooks(&s->hooks->poststop, "poststop", &st, STATUS_STOPPED, &e) < 0)
-		ward_warn("%s", e.msg);
-	return 0;
+	return container_destroy_locked(state_root, dirfd, &st, err);
 }

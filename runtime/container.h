@@ -34,6 +34,9 @@ struct container {
 	bool created_userns;  /* a new user namespace was made */
 	int console_socket_fd; /* connected console socket, or -1 */
 	int console_fd;       /* foreground with process.terminal: the pty master, or -1 */
+	/* idmap.c: per spec->mounts[] entry, the detached id-mapped tree the
+	 * parent made at create (host privileges), or -1; NULL when none. */
+	int *mount_fds;
 };
 
 /* ---- container.c: orchestration (parent side) ---- */
@@ -52,6 +55,14 @@ int container_start(const char *state_root, const char *id, struct ward_error *e
  * kill what is left in its cgroup, remove the cgroup and the state
  * directory, then run the poststop hooks (failures are warnings). */
 int container_destroy(const char *state_root, const char *id, struct ward_error *err);
+/* The same for a caller that holds the state lock and has read the state
+ * (`ward delete`, once the init is gone). A cgroup that cannot be removed
+ * is an error, but the state directory goes anyway (runc). */
+struct ward_state;
+int container_destroy_locked(const char *state_root, int dirfd, const struct ward_state *st,
+			     struct ward_error *err);
+/* Write --pid-file atomically (a temporary file, then rename). */
+int container_write_pid_file(const char *path, pid_t pid, struct ward_error *err);
 
 /* ---- exe.c: CVE-2019-5736 ---- */
 /* Commands that put a process into a container call this first: unless
@@ -114,6 +125,15 @@ struct ward_seccomp;
 int seccomp_prepare(const struct spec_seccomp *sc, struct ward_seccomp **out, struct ward_error *err);
 int seccomp_apply(struct ward_seccomp *f, struct ward_error *err);
 void seccomp_free(struct ward_seccomp *f);
+/* SCMP_ACT_NOTIFY: seccomp_prepare connects to linux.seccomp.listenerPath
+ * (a missing agent fails there). The socket (-1 when nothing notifies)
+ * must stay open in the container process until seccomp_apply, which sends
+ * the notify fd with the state set by seccomp_set_process_state (required
+ * before apply when notifying): `pid` as the runtime sees the process,
+ * `state_json` the container's OCI state object. */
+int seccomp_listener_fd(const struct ward_seccomp *f);
+int seccomp_set_process_state(struct ward_seccomp *f, pid_t pid, const char *state_json,
+			      struct ward_error *err);
 
 /* Resolve args[0] against the process PATH, chdir(cwd), and execve. Only
  * returns on failure. */

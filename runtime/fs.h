@@ -41,6 +41,20 @@ int fs_mount_apply(int mfd, const struct mount_opts *o, struct ward_error *err);
 int fs_mount_cgroup(struct container *c, int rootfd, const struct spec_mount *m, const char *dest,
 		    const struct mount_opts *o, struct ward_error *err);
 
+/* idmap.c: id-mapped bind mounts. Does `m` ask for one (the "idmap" or
+ * "ridmap" option, or mappings of its own)? */
+bool idmap_wanted(const struct spec_mount *m, const struct mount_opts *o);
+/* A detached, id-mapped copy of the bind source of `m` (O_CLOEXEC), ready
+ * for move_mount. Needs host privileges (CAP_SYS_ADMIN in the initial
+ * user namespace). */
+int idmap_tree_open(const struct container *c, const struct spec_mount *m, const struct mount_opts *o,
+		    struct ward_error *err);
+/* Parent, at create: c->mount_fds for every mount that wants an idmap
+ * (stays NULL when none does). Released (closed, freed) by
+ * idmap_release_mounts; the child closes each one it attaches. */
+int idmap_prepare_mounts(struct container *c, struct ward_error *err);
+void idmap_release_mounts(struct container *c);
+
 /* copyup.c: copy the tree under `src` into `dst` (both directory fds),
  * keeping modes, owners, times, symlinks and device nodes ("tmpcopyup"). */
 int fs_copy_tree(int src, int dst, struct ward_error *err);

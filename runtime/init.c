@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "landlock.h"
 #include "log.h"
 #include "security.h"
 #include "spawn.h"
@@ -92,14 +93,19 @@ static int release_preserved_fds(const struct container *c, struct ward_error *e
  * Only what init itself needs stays. */
 static void close_parent_fds(struct spawn *sp)
 {
-	int keep[SPEC_NS__COUNT + 3];
+	size_t n_mounts = sp->c->mount_fds ? sp->c->spec->n_mounts : 0;
+	int keep[SPEC_NS__COUNT + 4 + n_mounts];
 	size_t n = 0;
 
 	keep[n++] = sp->sync_fd[1];
 	keep[n++] = sp->fifo_fd;
 	keep[n++] = ward_log_fd();
+	keep[n++] = seccomp_listener_fd(sp->seccomp);
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		keep[n++] = sp->ns.join_fd[t];
+	/* Id-mapped trees made by the parent; mounts_setup consumes them. */
+	for (size_t i = 0; i < n_mounts; i++)
+		keep[n++] = sp->c->mount_fds[i];
 	close_fds_except(sp->c, keep, n);
 }
 
@@ -269,6 +275,18 @@ static int wait_for_start(struct spawn *sp, struct ward_error *err)
 	return 0;
 }
 
+/* What the seccomp agent receives with the notify fd once the filter is
+ * loaded (after `ward start`, just before exec): the container as it will
+ * be then, created and about to run. */
+static int set_agent_state(struct spawn *sp, struct ward_error *err)
+{
+	cleanup_free char *json = state_oci_json(sp->state, STATUS_CREATED, false, false);
+
+	if (json == NULL)
+		return ward_error_set(err, ENOMEM, "seccomp agent state");
+	return seccomp_set_process_state(sp->seccomp, sp->state->pid, json, err);
+}
+
 /* ---- the sequence ---- */
 
 static int init_prepare(struct spawn *sp, struct ward_error *err)
@@ -297,7 +315,9 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 
 	if (rootfs_prepare(c, err) < 0 || mounts_setup(c, err) < 0 || devices_setup(c, err) < 0)
 		return -1;
-	if (needs_pid_for_hooks(s) && sync_hooks(sp, err) < 0)
+	/* The seccomp agent is told our host pid too. */
+	if ((needs_pid_for_hooks(s) || seccomp_listener_fd(sp->seccomp) >= 0) &&
+	    sync_hooks(sp, err) < 0)
 		return -1;
 	if (h && container_run_hooks(&h->create_container, "createContainer", sp->state,
 				     STATUS_CREATING, err) < 0)
@@ -314,7 +334,9 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 	if (rootfs_finalize(c, err) < 0)
 		return -1;
 
-	int keep[] = { sp->sync_fd[1], sp->fifo_fd, ward_log_fd() };
+	if (seccomp_listener_fd(sp->seccomp) >= 0 && set_agent_state(sp, err) < 0)
+		return -1;
+	int keep[] = { sp->sync_fd[1], sp->fifo_fd, ward_log_fd(), seccomp_listener_fd(sp->seccomp) };
 	close_fds_except(c, keep, sizeof(keep) / sizeof(keep[0]));
 	if (release_preserved_fds(c, err) < 0)
 		return -1;
@@ -355,7 +377,10 @@ __attribute__((noreturn)) void init_main(struct spawn *sp)
 		ward_log_error(&err);
 		_exit(1);
 	}
-	process_finalize_and_exec(s, s->process, sp->seccomp, &err);
+	/* Landlock last before the tail: the mount tree is final and the
+	 * exec.fifo (outside the root) is done with; see landlock.h. */
+	if (landlock_apply(sp->landlock, &err) == 0)
+		process_finalize_and_exec(s, s->process, sp->seccomp, &err);
 	ward_log_error(&err);
 	/* The shell's convention for a program that cannot run. */
 	_exit(err.errnum == ENOENT ? 127 : err.errnum == EACCES ? 126 : 1);

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "create", cmd_create, "create a container", CMD_CGROUPS },
 	{ "delete", cmd_delete, "delete a container and everything it holds", 0 },
 	{ "events", cmd_events, "show a container's resource usage and OOM events", 0 },
+	{ "exec", cmd_exec, "execute a new process inside a container", 0 },
 	{ "features", cmd_features, "show the features ward implements", 0 },
 	{ "kill", cmd_kill, "send a signal to the container's init (default: SIGTERM)", 0 },
 	{ "list", cmd_list, "list the containers under the state root", 0 },

@@ -58,6 +58,11 @@ static int attach(int treefd, int dstfd, struct ward_error *err)
 	return 0;
 }
 
+int mnt_attach(int treefd, int dstfd, struct ward_error *err)
+{
+	return attach(treefd, dstfd, err);
+}
+
 int mnt_bind(int srcfd, int dstfd, bool recursive, struct ward_error *err)
 {
 	cleanup_close int tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |

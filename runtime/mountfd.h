@@ -24,6 +24,9 @@ int mnt_fs(const char *source, int dstfd, const char *fstype, unsigned long flag
  * move_mount(2), or mount(2) through /proc/self/fd without them. */
 int mnt_bind(int srcfd, int dstfd, bool recursive, struct ward_error *err);
 
+/* Attach a detached tree (open_tree/fsmount fd) onto `dstfd`. */
+int mnt_attach(int treefd, int dstfd, struct ward_error *err);
+
 /* Like mnt_bind (recursive), but the copy is made read-only (+ `extra`:
  * MOUNT_ATTR_NOSUID/NODEV/NOEXEC), recursively, before it becomes visible.
  * Without mount_setattr(2) it falls back to a remount of the top mount,

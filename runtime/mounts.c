@@ -216,8 +216,9 @@ static int dir_target(int rootfd, const char *dest, struct stat *st, struct ward
 	return safe_mkdir_all(rootfd, dest, 0755, err);
 }
 
+/* `tree`: an id-mapped copy of the source (idmap.c) to attach, or -1. */
 static int mount_bind(struct container *c, int rootfd, const struct spec_mount *m, const char *dest,
-		      struct mount_opts *o, struct ward_error *err)
+		      struct mount_opts *o, int tree, struct ward_error *err)
 {
 	cleanup_free char *src = NULL;
 	cleanup_close int srcfd = -1, dstfd = -1, mfd = -1;
@@ -231,7 +232,7 @@ static int mount_bind(struct container *c, int rootfd, const struct spec_mount *
 		src = NULL;
 	if (!src)
 		return ward_error_set(err, ENOMEM, "bind source");
-	srcfd = open(src, O_PATH | O_CLOEXEC);
+	srcfd = tree >= 0 ? fcntl(tree, F_DUPFD_CLOEXEC, 0) : open(src, O_PATH | O_CLOEXEC);
 	if (srcfd < 0 || fstat(srcfd, &st) < 0)
 		return ward_error_errno(err, "bind source %s", src);
 	if (check_proc_dest(dest, NULL, srcfd, err) < 0)
@@ -242,7 +243,7 @@ static int mount_bind(struct container *c, int rootfd, const struct spec_mount *
 		dstfd = safe_create_file(rootfd, dest, 0644, err);
 	if (dstfd < 0 || check_proc_resolved(rootfd, dstfd, NULL, srcfd, err) < 0)
 		return -1;
-	if (mnt_bind(srcfd, dstfd, o->flags & MS_REC, err) < 0)
+	if (tree >= 0 ? mnt_attach(tree, dstfd, err) < 0 : mnt_bind(srcfd, dstfd, o->flags & MS_REC, err) < 0)
 		return -1;
 	mfd = mnt_reopen(rootfd, dest, dstfd, err);
 	if (mfd < 0)
@@ -397,18 +398,27 @@ static int mount_generic(struct container *c, int rootfd, const struct spec_moun
 	return fs_mount_apply(mfd, o, err);
 }
 
-static int mount_one(struct container *c, int rootfd, const struct spec_mount *m, struct ward_error *err)
+/* `tree`: the id-mapped copy the parent made for this mount, or -1. */
+static int mount_one(struct container *c, int rootfd, const struct spec_mount *m, int tree,
+		     struct ward_error *err)
 {
 	cleanup_mountopts struct mount_opts o = { 0 };
 	cleanup_free char *dest = fs_path_clean(m->destination);
 	const char *type = m->type ? m->type : "";
+	cleanup_close int own_tree = -1;
 
 	if (!dest)
 		return ward_error_set(err, ENOMEM, "mount");
 	if (mountopts_parse(&m->options, &o, err) < 0)
 		return -1;
-	if (o.idmap || m->n_uid_mappings || m->n_gid_mappings)
-		return ward_error_set(err, ENOTSUP, "idmapped mounts are not supported yet");
+	if (idmap_wanted(m, &o) && tree < 0) {
+		/* Not made by the parent (a caller without it): only works
+		 * with host privileges, i.e. without a user namespace. */
+		own_tree = idmap_tree_open(c, m, &o, err);
+		if (own_tree < 0)
+			return -1;
+		tree = own_tree;
+	}
 	if (strcmp(dest, "/") == 0)
 		return ward_error_set(err, EINVAL, "mounting over the container's root is not supported");
 	if (strcmp(type, "rbind") == 0)
@@ -418,7 +428,7 @@ static int mount_one(struct container *c, int rootfd, const struct spec_mount *m
 
 	/* The "bind" option decides, whatever the type says (runc). */
 	if (o.flags & MS_BIND)
-		return mount_bind(c, rootfd, m, dest, &o, err);
+		return mount_bind(c, rootfd, m, dest, &o, tree, err);
 	if (strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0)
 		return mount_procsys(c, rootfd, m, dest, &o, err);
 	if (strcmp(type, "cgroup") == 0) {
@@ -439,8 +449,15 @@ int mounts_setup(struct container *c, struct ward_error *err)
 		return -1;
 	for (size_t i = 0; i < c->spec->n_mounts; i++) {
 		const struct spec_mount *m = &c->spec->mounts[i];
+		int tree = c->mount_fds ? c->mount_fds[i] : -1;
+		int r = mount_one(c, rootfd, m, tree, err);
 
-		if (mount_one(c, rootfd, m, err) < 0)
+		/* An attached tree is the mount now; the fd is done with. */
+		if (tree >= 0) {
+			close(tree);
+			c->mount_fds[i] = -1;
+		}
+		if (r < 0)
 			return ward_error_wrap(err, "mounting \"%s\" to rootfs at \"%s\"",
 					       m->source ? m->source : "", m->destination ? m->destination : "");
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "fs.h"
 #include "log.h"
 #include "spawn.h"
 #include "sync.h"
@@ -189,8 +190,13 @@ int process_spawn(struct spawn *sp, struct ward_error *err)
 	sp->child_pid = 0;
 	sp->console_fd = -1;
 	c->pid = 0;
-	if (sync_pair(sp->sync_fd, err) < 0)
+	/* Id-mapped mounts need host privileges: made here, attached by init. */
+	if (idmap_prepare_mounts(c, err) < 0)
 		return -1;
+	if (sync_pair(sp->sync_fd, err) < 0) {
+		idmap_release_mounts(c);
+		return -1;
+	}
 	/* An ignored SIGCHLD (inherited through exec) would make the kernel
 	 * reap our children before we can read their status. */
 	signal(SIGCHLD, SIG_DFL);
@@ -204,6 +210,7 @@ int process_spawn(struct spawn *sp, struct ward_error *err)
 	close(sp->sync_fd[1]);
 	sp->sync_fd[1] = -1;
 	ns_plan_release(&sp->ns);
+	idmap_release_mounts(c);
 	if (pid < 0) {
 		ward_error_errno(err, "clone init (flags 0x%x)", sp->ns.clone_flags);
 		close(sp->sync_fd[0]);

@@ -15,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "container.h"
+#include "jsonw.h"
 #include "log.h"
 #include "security.h"
 
@@ -28,6 +31,9 @@ struct ward_seccomp {
 	struct sock_filter *ins;
 	size_t len;
 	unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+	int listener_fd;    /* SCMP_ACT_NOTIFY: connected to listenerPath, else -1 */
+	char *metadata;     /* linux.seccomp.listenerMetadata */
+	char *message;      /* containerProcessState, set before the filter is loaded */
 };
 
 static void ctx_releasep(scmp_filter_ctx *ctx)
@@ -208,10 +214,15 @@ static int add_rule(scmp_filter_ctx ctx, const struct spec_seccomp_syscall *call
 	return 0;
 }
 
-/* SCMP_ACT_NOTIFY needs the listener fd handed to an agent together with
- * the container state; that hand-over is not wired yet, and loading such a
- * filter without an agent would hang the container on its first notified
- * syscall. Refuse it plainly. */
+/* Syscalls the runtime itself makes between loading a notifying filter
+ * and handing its fd to the agent: notified before the agent has the fd,
+ * they would block forever. write is refused as runc does (its init
+ * writes the fd to the parent; ward's error path writes the log). Calls
+ * after the hand-over (close, execve...) the agent can answer. */
+static const char *const notify_forbidden[] = { "sendmsg", "write", NULL };
+
+/* SCMP_ACT_NOTIFY (config-linux.md "Seccomp"): the agent listening on
+ * listenerPath gets the notify fd. Returns 1 when the filter notifies. */
 static int check_notify(const struct spec_seccomp *sc, struct ward_error *err)
 {
 	bool any = false;
@@ -225,18 +236,36 @@ static int check_notify(const struct spec_seccomp *sc, struct ward_error *err)
 			continue;
 		any = true;
 		for (size_t j = 0; j < call->names.len; j++)
-			if (strcmp(call->names.items[j], "write") == 0)
-				return ward_error_set(err, EINVAL,
-						      "SCMP_ACT_NOTIFY cannot be used for the write syscall");
+			for (size_t k = 0; notify_forbidden[k]; k++)
+				if (strcmp(call->names.items[j], notify_forbidden[k]) == 0)
+					return ward_error_set(err, EINVAL,
+							      "SCMP_ACT_NOTIFY cannot be used for the %s syscall (ward needs it to hand the notify fd to the agent)",
+							      notify_forbidden[k]);
 	}
 	if (!any)
 		return 0;
 	if (sc->listener_path == NULL || sc->listener_path[0] == '\0')
 		return ward_error_set(err, EINVAL,
 				      "seccomp: SCMP_ACT_NOTIFY is used but linux.seccomp.listenerPath is not set");
-	return ward_error_set(err, EOPNOTSUPP,
-			      "seccomp: SCMP_ACT_NOTIFY (listenerPath %s) is not supported by ward yet",
-			      sc->listener_path);
+	return 1;
+}
+
+/* The agent's socket, connected now (on the host, at create) so that a
+ * missing agent fails `ward create` rather than the process after start. */
+static int connect_listener(const char *path, struct ward_error *err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	cleanup_close int fd = -1;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return ward_error_set(err, ENAMETOOLONG, "seccomp: listenerPath %s is too long", path);
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ward_error_errno(err, "seccomp: socket");
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return ward_error_errno(err, "seccomp: cannot connect to the agent at listenerPath %s", path);
+	return steal_fd(fd);
 }
 
 /* libseccomp's BPF for ctx, read back through a memfd. */
@@ -277,12 +306,13 @@ int seccomp_prepare(const struct spec_seccomp *sc, struct ward_seccomp **out, st
 	size_t prog_len = 0, stub_len = 0;
 	uint32_t def;
 	bool ok;
-	int rc;
+	int rc, notify;
 
 	*out = NULL;
 	if (sc == NULL)
 		return 0;
-	if (check_notify(sc, err) < 0)
+	notify = check_notify(sc, err);
+	if (notify < 0)
 		return -1;
 	def = action_value(sc->default_action, sc->default_errno_ret, &ok);
 	if (!ok)
@@ -291,6 +321,7 @@ int seccomp_prepare(const struct spec_seccomp *sc, struct ward_seccomp **out, st
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return ward_error_set(err, ENOMEM, "seccomp");
+	f->listener_fd = -1;
 	ctx = seccomp_init(def);
 	if (ctx == NULL)
 		return ward_error_set(err, EINVAL, "seccomp: error creating filter");
@@ -344,30 +375,141 @@ int seccomp_prepare(const struct spec_seccomp *sc, struct ward_seccomp **out, st
 		memcpy(f->ins, stub, stub_len * sizeof(*f->ins));
 	memcpy(f->ins + stub_len, prog, prog_len * sizeof(*f->ins));
 	f->len = prog_len + stub_len;
+	if (notify) {
+		/* One listener per filter; with TSYNC the kernel wants
+		 * TSYNC_ESRCH so that its return value can be the fd. */
+		f->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+		if (f->flags & SECCOMP_FILTER_FLAG_TSYNC)
+			f->flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+		if (sc->listener_metadata && !(f->metadata = strdup(sc->listener_metadata)))
+			return ward_error_set(err, ENOMEM, "seccomp");
+		f->listener_fd = connect_listener(sc->listener_path, err);
+		if (f->listener_fd < 0)
+			return -1;
+	}
 	*out = steal_ptr(f);
+	return 0;
+}
+
+int seccomp_listener_fd(const struct ward_seccomp *f)
+{
+	return f ? f->listener_fd : -1;
+}
+
+/* runtime.md "containerProcessState": what the agent gets with the fd. */
+int seccomp_set_process_state(struct ward_seccomp *f, pid_t pid, const char *state_json,
+			      struct ward_error *err)
+{
+	struct jsonw w;
+	cleanup_free char *head = NULL;
+	size_t len;
+
+	if (f == NULL || f->listener_fd < 0)
+		return 0;
+	if (state_json == NULL || state_json[0] != '{')
+		return ward_error_set(err, EINVAL, "seccomp: no container state for the agent");
+	jsonw_init(&w, NULL);
+	jsonw_obj_open(&w);
+	jsonw_kv_str(&w, "ociVersion", WARD_OCI_VERSION);
+	jsonw_key(&w, "fds");
+	jsonw_arr_open(&w);
+	jsonw_str(&w, "seccompFd");
+	jsonw_arr_close(&w);
+	jsonw_kv_int(&w, "pid", pid);
+	if (f->metadata)
+		jsonw_kv_str(&w, "metadata", f->metadata);
+	jsonw_obj_close(&w);
+	head = jsonw_finish(&w, &len);
+	if (head == NULL || len < 2)
+		return ward_error_set(err, ENOMEM, "seccomp: container process state");
+	/* The state object goes in last, as it is: drop the closing brace. */
+	head[len - 1] = '\0';
+	free(f->message);
+	if (asprintf(&f->message, "%s,\"state\":%s}", head, state_json) < 0) {
+		f->message = NULL;
+		return ward_error_set(err, ENOMEM, "seccomp: container process state");
+	}
+	return 0;
+}
+
+/* The notify fd and the state, in one message (SCM_RIGHTS). */
+static int send_to_agent(int sock, int notify_fd, const char *msg)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = strlen(msg) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &notify_fd, sizeof(int));
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != iov.iov_len) {
+		errno = EPIPE; /* a stream socket: the rest would arrive without its fd */
+		return -1;
+	}
 	return 0;
 }
 
 int seccomp_apply(struct ward_seccomp *f, struct ward_error *err)
 {
 	struct sock_fprog fprog;
+	long rc;
+	int saved;
 
 	if (f == NULL)
 		return 0;
+	if (f->listener_fd >= 0 && f->message == NULL)
+		return ward_error_set(err, EINVAL, "seccomp: the agent's container state was not prepared");
 	fprog.len = (unsigned short)f->len;
 	fprog.filter = f->ins;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &fprog) == 0)
+	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &fprog);
+	if (rc < 0) {
+		if (errno == EACCES)
+			return ward_error_errno(err,
+						"error loading seccomp filter into kernel: needs no_new_privileges or CAP_SYS_ADMIN");
+		return ward_error_errno(err, "error loading seccomp filter into kernel");
+	}
+	if (f->listener_fd < 0)
 		return 0;
-	if (errno == EACCES)
-		return ward_error_errno(err,
-					"error loading seccomp filter into kernel: needs no_new_privileges or CAP_SYS_ADMIN");
-	return ward_error_errno(err, "error loading seccomp filter into kernel");
+	/* Under the filter now: only sendmsg (never notified, see
+	 * check_notify) until the agent holds the fd. Closing ours first on
+	 * failure makes notified calls fail with ENOSYS rather than hang. */
+	if (send_to_agent(f->listener_fd, (int)rc, f->message) < 0) {
+		saved = errno;
+		close((int)rc);
+		close(f->listener_fd);
+		f->listener_fd = -1;
+		errno = saved;
+		return ward_error_errno(err, "seccomp: sending the notify fd to the agent");
+	}
+	close((int)rc);
+	close(f->listener_fd);
+	f->listener_fd = -1;
+	return 0;
 }
 
 void seccomp_free(struct ward_seccomp *f)
 {
 	if (f == NULL)
 		return;
+	if (f->listener_fd >= 0)
+		close(f->listener_fd);
+	free(f->metadata);
+	free(f->message);
 	free(f->ins);
 	free(f);
 }

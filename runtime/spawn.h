@@ -18,6 +18,7 @@ struct spawn {
 	struct ward_state *state;   /* for the hooks' state JSON; pid filled in */
 	struct ns_plan ns;
 	struct ward_seccomp *seccomp; /* prepared in the parent, applied before exec */
+	struct ward_landlock *landlock; /* likewise (landlock.h), NULL when not enabled */
 	int sync_fd[2];             /* [0] parent, [1] child */
 	int fifo_fd;                /* O_PATH exec.fifo, reopened for writing by init */
 

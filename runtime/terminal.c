@@ -72,8 +72,8 @@ static int mount_console(int slave, struct ward_error *err)
 	return 0;
 }
 
-int terminal_setup_console(const struct spec_console_size *size, char *name, size_t name_len,
-			   struct ward_error *err)
+static int setup_pty(const struct spec_console_size *size, bool console, char *name,
+		     size_t name_len, struct ward_error *err)
 {
 	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cleanup_close int master = -1;
@@ -102,7 +102,7 @@ int terminal_setup_console(const struct spec_console_size *size, char *name, siz
 		if (ioctl(master, TIOCSWINSZ, &ws) < 0)
 			return ward_error_errno(err, "set console size");
 	}
-	if (mount_console(slave, err) < 0)
+	if (console && mount_console(slave, err) < 0)
 		return -1;
 	if (setsid() < 0)
 		return ward_error_errno(err, "setsid");
@@ -112,6 +112,18 @@ int terminal_setup_console(const struct spec_console_size *size, char *name, siz
 		if (dup2(slave, fd) < 0)
 			return ward_error_errno(err, "dup2 pty slave to fd %d", fd);
 	return steal_fd(master);
+}
+
+int terminal_setup_console(const struct spec_console_size *size, char *name, size_t name_len,
+			   struct ward_error *err)
+{
+	return setup_pty(size, true, name, name_len, err);
+}
+
+int terminal_setup_pty(const struct spec_console_size *size, char *name, size_t name_len,
+		       struct ward_error *err)
+{
+	return setup_pty(size, false, name, name_len, err);
 }
 
 int terminal_connect_socket(const char *path, struct ward_error *err)

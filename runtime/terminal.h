@@ -16,6 +16,11 @@
 int terminal_setup_console(const struct spec_console_size *size, char *name, size_t name_len,
 			   struct ward_error *err);
 
+/* The same without touching /dev/console (it belongs to init): for
+ * `ward exec --tty`, in the container's mount namespace. */
+int terminal_setup_pty(const struct spec_console_size *size, char *name, size_t name_len,
+		       struct ward_error *err);
+
 /* Connect to a --console-socket (a unix stream socket). */
 int terminal_connect_socket(const char *path, struct ward_error *err);
 /* runc's console-socket protocol: one message whose payload is the pty

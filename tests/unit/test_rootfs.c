@@ -487,6 +487,36 @@ static void scen_propagation(void)
 	check(strstr(mount_line("/proc"), " shared:") == NULL, "other mounts keep their own propagation");
 }
 
+/* ---- id-mapped bind mounts (made in place: no parent to make them) ---- */
+
+static void scen_idmap(void)
+{
+	static struct spec_id_mapping uid = { .container_id = 0, .host_id = 1000, .size = 1 };
+	static struct spec_id_mapping gid = { .container_id = 0, .host_id = 2000, .size = 1 };
+	struct tspec t;
+	struct container c;
+	struct stat st, sub;
+
+	tspec_init(&t);
+	add_default_mounts(&t, false, false);
+	add_mount(&t, "/idm", "bind", host_path(""), "bind,idmap");
+	add_mount(&t, "/ridm", "bind", host_path("tree"), "rbind,ridmap");
+	for (size_t i = t.s.n_mounts - 2; i < t.s.n_mounts; i++) {
+		t.mounts[i].uid_mappings = &uid;
+		t.mounts[i].n_uid_mappings = 1;
+		t.mounts[i].gid_mappings = &gid;
+		t.mounts[i].n_gid_mappings = 1;
+	}
+	init_container(&c, &t);
+	if (!check(setup(&c), "prepare, mounts and devices") || !check(enter(&c), "pivot_root and finalize"))
+		return;
+	check(stat("/idm/hostfile", &st) == 0 && st.st_uid == 1000 && st.st_gid == 2000,
+	      "idmap: a root-owned source file is seen as 1000:2000");
+	check(stat("/ridm/sub", &sub) == 0 && sub.st_uid == 1000 && sub.st_gid == 2000,
+	      "ridmap: the submount of the rbind is id-mapped too");
+	check(content_is("/idm/hostfile", "host file\n"), "the id-mapped mount shows the source");
+}
+
 /* ---- scenario D: a user namespace ---- */
 
 static void scen_userns(void)
@@ -910,6 +940,7 @@ int main(void)
 	run_scenario("dev-symlink", scen_dev_symlink, 0);
 	run_scenario("escapes", scen_escapes, 0);
 	run_scenario("fake-null", scen_fake_null, 0);
+	run_scenario("idmap", scen_idmap, 0);
 
 	after = read_all("/proc/self/mountinfo");
 	ok(before && after && strcmp(before, after) == 0, "host mountinfo unchanged");

@@ -1,0 +1,487 @@
+/* `ward exec`, parent and child side (the protocol is drawn in
+ * exec_process.h). The process gets nothing init did not have: the same
+ * namespaces, root, cgroup, seccomp filter and Landlock rules, and at most
+ * the container's bounding set of capabilities. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "container.h"
+#include "exec_process.h"
+#include "landlock.h"
+#include "log.h"
+#include "namespaces.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* ---- capabilities ---- */
+
+static bool strv_has(const struct spec_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->len; i++)
+		if (strcmp(v->items[i], s) == 0)
+			return true;
+	return false;
+}
+
+int exec_clamp_caps(struct spec_process *p, const struct spec_strv *bnd, struct ward_error *err)
+{
+	struct spec_capabilities *c = p->capabilities;
+	size_t n = 0;
+
+	if (c == NULL)
+		return 0;
+	const struct spec_strv *sets[] = { &c->effective, &c->inheritable, &c->permitted,
+					   &c->ambient };
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++)
+		for (size_t i = 0; i < sets[s]->len; i++)
+			if (!strv_has(bnd, sets[s]->items[i]))
+				return ward_error_set(err, EPERM,
+						      "capability %s is not in the bounding set of container init",
+						      sets[s]->items[i]);
+	/* The bounding set only narrows: keep what both have, in place. */
+	for (size_t i = 0; i < c->bounding.len; i++) {
+		if (strv_has(bnd, c->bounding.items[i]))
+			c->bounding.items[n++] = c->bounding.items[i];
+		else
+			free(c->bounding.items[i]);
+	}
+	c->bounding.len = n;
+	if (c->bounding.items)
+		c->bounding.items[n] = NULL;
+	return 0;
+}
+
+/* ---- namespaces ---- */
+
+static const struct {
+	const char *name;
+	int flag;
+} ns_types[] = {
+	/* setns(pidfd) enters them all at once, the user namespace first; the
+	 * fallback below keeps this order for the same reason. */
+	{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },	    { "pid", CLONE_NEWPID },
+	{ "net", CLONE_NEWNET },   { "ipc", CLONE_NEWIPC },	    { "uts", CLONE_NEWUTS },
+	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+};
+#define N_NS_TYPES (sizeof(ns_types) / sizeof(ns_types[0]))
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+		return true; /* a type this kernel lacks: nothing to join */
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The namespaces of init that we are not in: those are joined (a shared
+ * namespace, e.g. the host network, is left as it is). */
+static int ns_flags_of(pid_t pid)
+{
+	char theirs[64], ours[64];
+	int flags = 0;
+
+	for (size_t i = 0; i < N_NS_TYPES; i++) {
+		snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid, ns_types[i].name);
+		snprintf(ours, sizeof(ours), "/proc/self/ns/%s", ns_types[i].name);
+		if (!same_file(theirs, ours))
+			flags |= ns_types[i].flag;
+	}
+	return flags;
+}
+
+/* Kernels before 5.8 cannot setns() through a pidfd: open the namespace
+ * files, then check that init is still the process that started at
+ * init_start (so they were its namespaces), then join in order. */
+static int setns_by_files(const struct exec_request *r, int flags, struct ward_error *err)
+{
+	int fds[N_NS_TYPES];
+	char path[64];
+	int ret = 0;
+
+	for (size_t i = 0; i < N_NS_TYPES; i++) {
+		fds[i] = -1;
+		if (!(flags & ns_types[i].flag))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r->init_pid, ns_types[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			ret = ward_error_errno(err, "open %s", path);
+			goto out;
+		}
+	}
+	if (!proc_alive(r->init_pid, r->init_start)) {
+		ret = ward_error_set(err, ESRCH, "container init (pid %d) is gone", (int)r->init_pid);
+		goto out;
+	}
+	for (size_t i = 0; i < N_NS_TYPES; i++)
+		if (fds[i] >= 0 && setns(fds[i], ns_types[i].flag) < 0) {
+			ret = ward_error_errno(err, "join the %s namespace of container init",
+					       ns_types[i].name);
+			goto out;
+		}
+out:
+	for (size_t i = 0; i < N_NS_TYPES; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return ret;
+}
+
+static int join_namespaces(const struct exec_request *r, int pidfd, int flags,
+			   struct ward_error *err)
+{
+	if (flags == 0)
+		return 0;
+	if (setns(pidfd, flags) == 0)
+		return 0;
+	if (errno != EINVAL && errno != EBADF)
+		return ward_error_errno(err, "join the namespaces of container init (0x%x)", flags);
+	return setns_by_files(r, flags, err);
+}
+
+/* ---- child ---- */
+
+struct exec_child {
+	struct exec_request *r;
+	int sock;
+	int pidfd;
+	int rootfd;
+	int ns_flags;
+	struct ward_seccomp *seccomp;
+	struct ward_landlock *landlock;
+};
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Everything but stdio, the preserved range and `keep` is closed: no fd of
+ * ward's may reach the process, even a CLOEXEC one, since a cwd of
+ * "/proc/self/fd/N" would be resolved before execve (CVE-2024-21626). */
+static void close_fds_except(int preserve_fds, int *keep, size_t n)
+{
+	unsigned lo = 3 + (unsigned)preserve_fds;
+
+	qsort(keep, n, sizeof(int), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < lo)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, lo, ~0U, 0) < 0) {
+		/* Before Linux 5.9: one by one from /proc/self/fd. */
+		cleanup_dir DIR *d = opendir("/proc/self/fd");
+		struct dirent *e;
+
+		while (d && (e = readdir(d)) != NULL) {
+			char *end;
+			long fd = strtol(e->d_name, &end, 10);
+			if (*end == '\0' && fd >= (long)lo && fd != dirfd(d))
+				close((int)fd);
+		}
+	}
+}
+
+static int release_preserved_fds(int preserve_fds, struct ward_error *err)
+{
+	for (int fd = 3; fd < 3 + preserve_fds; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		if (flags < 0 || ((flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0))
+			return ward_error_errno(err, "preserved fd %d", fd);
+	}
+	return 0;
+}
+
+static void reset_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Into init's root: after setns(CLONE_NEWNS) we stand at the root of its
+ * mount namespace, which is not the container's root with --no-pivot. */
+static int enter_root(struct exec_child *x, struct ward_error *err)
+{
+	if (fchdir(x->rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return ward_error_errno(err, "enter the root of container init");
+	close(x->rootfd);
+	x->rootfd = -1;
+	return 0;
+}
+
+/* pid (and time) namespaces apply to children only. CLONE_PARENT makes
+ * the process a child of ward itself, which can then wait for it. */
+static int fork_into_pidns(struct ward_error *err)
+{
+	struct clone_args args = { .flags = CLONE_PARENT };
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+
+	if (pid < 0 && errno == ENOSYS)
+		pid = syscall(SYS_clone, (unsigned long)CLONE_PARENT, NULL, NULL, NULL, 0);
+	if (pid < 0)
+		return ward_error_errno(err, "fork into the pid namespace of container init");
+	if (pid > 0)
+		_exit(0);
+	return 0;
+}
+
+static int send_console(struct exec_child *x, struct ward_error *err)
+{
+	struct sync_msg m = { .type = SYNC_CONSOLE };
+	cleanup_close int master = -1;
+
+	master = terminal_setup_pty(x->r->proc->console_size, m.text, sizeof(m.text), err);
+	if (master < 0)
+		return ward_error_wrap(err, "set up terminal");
+	return sync_send(x->sock, &m, master, err);
+}
+
+/* cwd must be a directory of the container, reached with only the fds
+ * the process will get open: getcwd() reports ENOENT for a directory
+ * outside our root (CVE-2024-21626). */
+static int check_cwd(const struct spec_process *p, struct ward_error *err)
+{
+	char buf[4096];
+
+	if (p->cwd == NULL || chdir(p->cwd) < 0)
+		return 0; /* the tail retries as the user and reports */
+	if (getcwd(buf, sizeof(buf)) == NULL && errno == ENOENT)
+		return ward_error_set(err, EPERM, "cwd \"%s\" is outside the container root", p->cwd);
+	return 0;
+}
+
+static int child_steps(struct exec_child *x, struct ward_error *err)
+{
+	struct exec_request *r = x->r;
+	bool fork_needed = x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
+
+	if (sync_expect(x->sock, SYNC_GO, NULL, err) < 0)
+		return -1;
+	if (join_namespaces(r, x->pidfd, x->ns_flags, err) < 0)
+		return -1;
+	close(x->pidfd);
+	x->pidfd = -1;
+	if ((x->ns_flags & CLONE_NEWUSER) && ns_become_root(err) < 0)
+		return -1;
+	if (enter_root(x, err) < 0)
+		return -1;
+	if (fork_needed && fork_into_pidns(err) < 0)
+		return -1;
+	/* The kernel attaches our pid, as the parent sees it. */
+	if (sync_send_type(x->sock, SYNC_INIT_PID, err) < 0)
+		return -1;
+	if (r->proc->terminal && send_console(x, err) < 0)
+		return -1;
+
+	int keep[] = { x->sock, ward_log_fd() };
+	close_fds_except(r->preserve_fds, keep, sizeof(keep) / sizeof(keep[0]));
+	if (release_preserved_fds(r->preserve_fds, err) < 0 || check_cwd(r->proc, err) < 0)
+		return -1;
+	/* Not a descendant of init: the process needs a Landlock domain of
+	 * its own, at the same point as init (landlock.h). */
+	if (landlock_apply(x->landlock, err) < 0)
+		return -1;
+	return process_finalize_and_exec(r->spec, r->proc, x->seccomp, err);
+}
+
+__attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
+{
+	struct ward_error err = { 0 };
+
+	/* CVE-2019-5736: until execve, nothing in the container may open
+	 * /proc/<us>/exe or our memory. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	reset_signals();
+	{
+		int keep[] = { x->sock, x->pidfd, x->rootfd, ward_log_fd() };
+		close_fds_except(x->r->preserve_fds, keep, sizeof(keep) / sizeof(keep[0]));
+	}
+	child_steps(x, &err);
+	{
+		struct sync_msg m = { .type = SYNC_ERROR, .errnum = err.errnum };
+
+		memcpy(m.text, err.msg, sizeof(m.text));
+		/* The seccomp filter may refuse sendmsg by now: then only
+		 * the log can tell. */
+		if (sync_send(x->sock, &m, -1, NULL) < 0)
+			ward_log_error(&err);
+	}
+	_exit(err.errnum == ENOENT ? 127 : err.errnum == EACCES ? 126 : 1);
+}
+
+/* ---- parent ---- */
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Answer the child until its socket closes on execve. */
+static int serve_child(struct exec_request *r, int sock, pid_t child, struct ward_error *err)
+{
+	struct sync_msg m;
+	struct sync_extra x;
+
+	for (;;) {
+		int rc = sync_recv(sock, &m, &x, err);
+		if (rc == SYNC_RECV_EOF) {
+			if (r->pid <= 0)
+				return ward_error_set(err, 0, "exec process exited before it was ready");
+			return 0;
+		}
+		if (rc < 0)
+			return -1;
+		switch (m.type) {
+		case SYNC_INIT_PID:
+			if (x.pid <= 0)
+				return ward_error_set(err, EPROTO, "exec: process pid not received");
+			r->pid = x.pid;
+			if (r->pid != child)
+				reap(child); /* the intermediate of the pid ns fork */
+			break;
+		case SYNC_CONSOLE:
+			if (x.fd < 0)
+				return ward_error_set(err, EPROTO, "console message without a pty");
+			if (r->console_socket_fd >= 0) {
+				rc = terminal_send_master(r->console_socket_fd, x.fd, m.text, err);
+				close(x.fd);
+				if (rc < 0)
+					return -1;
+			} else {
+				if (r->console_fd >= 0)
+					close(r->console_fd);
+				r->console_fd = x.fd;
+			}
+			break;
+		default:
+			if (x.fd >= 0)
+				close(x.fd);
+			return ward_error_set(err, EPROTO, "sync: unexpected %s from exec process",
+					      sync_type_name(m.type));
+		}
+	}
+}
+
+static void seccomp_freep(struct ward_seccomp **f)
+{
+	seccomp_free(*f);
+}
+
+static void landlock_freep(struct ward_landlock **l)
+{
+	landlock_free(*l);
+}
+
+int exec_process_start(struct exec_request *r, struct ward_error *err)
+{
+	__attribute__((cleanup(seccomp_freep))) struct ward_seccomp *filter = NULL;
+	__attribute__((cleanup(landlock_freep))) struct ward_landlock *ll = NULL;
+	const struct spec_linux *l = r->spec->linux;
+	cleanup_close int pidfd = -1;
+	cleanup_close int rootfd = -1;
+	int sock[2];
+	char path[64];
+	pid_t child;
+	int flags;
+
+	r->pid = 0;
+	r->console_fd = -1;
+	if (l && l->seccomp && seccomp_prepare(l->seccomp, &filter, err) < 0)
+		return -1;
+	if (landlock_prepare(r->spec, &ll, err) < 0)
+		return -1;
+
+	/* Everything about init is read through /proc/<pid> and then checked
+	 * against the pidfd's process: a recycled pid is never joined. */
+	pidfd = (int)syscall(SYS_pidfd_open, r->init_pid, 0);
+	if (pidfd < 0)
+		return ward_error_errno(err, "open container init (pid %d)", (int)r->init_pid);
+	flags = ns_flags_of(r->init_pid);
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)r->init_pid);
+	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return ward_error_errno(err, "open the root of container init");
+	if (!proc_alive(r->init_pid, r->init_start))
+		return ward_error_set(err, ESRCH, "container init (pid %d) is gone", (int)r->init_pid);
+	ward_debug("exec in %s: init %d, joining namespaces 0x%x", r->id, (int)r->init_pid, flags);
+
+	if (sync_pair(sock, err) < 0)
+		return -1;
+	/* An ignored SIGCHLD would have the kernel reap the process. */
+	signal(SIGCHLD, SIG_DFL);
+	fflush(NULL);
+	child = fork();
+	if (child == 0) {
+		struct exec_child x = {
+			.r = r,
+			.sock = sock[1],
+			.pidfd = pidfd,
+			.rootfd = rootfd,
+			.ns_flags = flags,
+			.seccomp = filter,
+			.landlock = ll,
+		};
+		close(sock[0]);
+		exec_child_main(&x);
+	}
+	close(sock[1]);
+	if (child < 0) {
+		close(sock[0]);
+		return ward_error_errno(err, "fork exec process");
+	}
+
+	/* Before GO: the process (and its pid-namespace fork) starts in the
+	 * container's cgroup. */
+	int rc = 0;
+	if (r->cgroup_path && cgroup_exists(r->cgroup_path))
+		rc = cgroup_join(r->cgroup_path, child, err);
+	if (rc == 0)
+		rc = sync_send_type(sock[0], SYNC_GO, err);
+	if (rc == 0)
+		rc = serve_child(r, sock[0], child, err);
+	close(sock[0]);
+	if (rc < 0) {
+		if (r->pid > 0 && r->pid != child) {
+			kill(r->pid, SIGKILL);
+			reap(r->pid);
+		}
+		kill(child, SIGKILL);
+		reap(child);
+		r->pid = 0;
+		if (r->console_fd >= 0)
+			close(r->console_fd);
+		r->console_fd = -1;
+		return -1;
+	}
+	return 0;
+}
