@@ -322,6 +322,7 @@ static int start(struct ward_globals *g, const struct exec_flags *f, char **argv
 	}
 	*r = (struct exec_request){
 		.id = x->st.id,
+		.state = &x->st,
 		.spec = x->spec,
 		.proc = p,
 		.init_pid = x->st.pid,

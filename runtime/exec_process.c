@@ -168,6 +168,7 @@ struct exec_child {
 	int pidfd;
 	int rootfd;
 	int ns_flags;
+	const char *agent_state; /* OCI state JSON, when the filter notifies */
 	struct ward_seccomp *seccomp;
 	struct ward_landlock *landlock;
 };
@@ -279,6 +280,19 @@ static int check_cwd(const struct spec_process *p, struct ward_error *err)
 	return 0;
 }
 
+/* The agent is told our pid as it sees it, the host's: only the parent
+ * knows it, and answers our INIT_PID with it. */
+static int set_agent_state(struct exec_child *x, struct ward_error *err)
+{
+	struct sync_msg m;
+
+	if (sync_expect(x->sock, SYNC_INIT_PID, &m, err) < 0)
+		return -1;
+	if (m.pid <= 0)
+		return ward_error_set(err, EPROTO, "exec: host pid not received");
+	return seccomp_set_process_state(x->seccomp, m.pid, x->agent_state, err);
+}
+
 static int child_steps(struct exec_child *x, struct ward_error *err)
 {
 	struct exec_request *r = x->r;
@@ -299,10 +313,12 @@ static int child_steps(struct exec_child *x, struct ward_error *err)
 	/* The kernel attaches our pid, as the parent sees it. */
 	if (sync_send_type(x->sock, SYNC_INIT_PID, err) < 0)
 		return -1;
+	if (seccomp_listener_fd(x->seccomp) >= 0 && set_agent_state(x, err) < 0)
+		return -1;
 	if (r->proc->terminal && send_console(x, err) < 0)
 		return -1;
 
-	int keep[] = { x->sock, ward_log_fd() };
+	int keep[] = { x->sock, ward_log_fd(), seccomp_listener_fd(x->seccomp) };
 	close_fds_except(r->preserve_fds, keep, sizeof(keep) / sizeof(keep[0]));
 	if (release_preserved_fds(r->preserve_fds, err) < 0 || check_cwd(r->proc, err) < 0)
 		return -1;
@@ -322,7 +338,8 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	reset_signals();
 	{
-		int keep[] = { x->sock, x->pidfd, x->rootfd, ward_log_fd() };
+		int keep[] = { x->sock, x->pidfd, x->rootfd, ward_log_fd(),
+			       seccomp_listener_fd(x->seccomp) };
 		close_fds_except(x->r->preserve_fds, keep, sizeof(keep) / sizeof(keep[0]));
 	}
 	child_steps(x, &err);
@@ -347,7 +364,8 @@ static void reap(pid_t pid)
 }
 
 /* Answer the child until its socket closes on execve. */
-static int serve_child(struct exec_request *r, int sock, pid_t child, struct ward_error *err)
+static int serve_child(struct exec_request *r, int sock, pid_t child, bool agent,
+		       struct ward_error *err)
 {
 	struct sync_msg m;
 	struct sync_extra x;
@@ -368,6 +386,11 @@ static int serve_child(struct exec_request *r, int sock, pid_t child, struct war
 			r->pid = x.pid;
 			if (r->pid != child)
 				reap(child); /* the intermediate of the pid ns fork */
+			if (agent) {
+				struct sync_msg reply = { .type = SYNC_INIT_PID, .pid = r->pid };
+				if (sync_send(sock, &reply, -1, err) < 0)
+					return -1;
+			}
 			break;
 		case SYNC_CONSOLE:
 			if (x.fd < 0)
@@ -409,6 +432,7 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 	const struct spec_linux *l = r->spec->linux;
 	cleanup_close int pidfd = -1;
 	cleanup_close int rootfd = -1;
+	cleanup_free char *agent_state = NULL;
 	int sock[2];
 	char path[64];
 	pid_t child;
@@ -420,6 +444,13 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 		return -1;
 	if (landlock_prepare(r->spec, &ll, err) < 0)
 		return -1;
+	if (seccomp_listener_fd(filter) >= 0) {
+		if (r->state == NULL)
+			return ward_error_set(err, EINVAL, "seccomp agent: no container state");
+		agent_state = state_oci_json(r->state, STATUS_RUNNING, false, false);
+		if (agent_state == NULL)
+			return ward_error_set(err, ENOMEM, "seccomp agent state");
+	}
 
 	/* Everything about init is read through /proc/<pid> and then checked
 	 * against the pidfd's process: a recycled pid is never joined. */
@@ -448,6 +479,7 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 			.pidfd = pidfd,
 			.rootfd = rootfd,
 			.ns_flags = flags,
+			.agent_state = agent_state,
 			.seccomp = filter,
 			.landlock = ll,
 		};
@@ -468,7 +500,7 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 	if (rc == 0)
 		rc = sync_send_type(sock[0], SYNC_GO, err);
 	if (rc == 0)
-		rc = serve_child(r, sock[0], child, err);
+		rc = serve_child(r, sock[0], child, seccomp_listener_fd(filter) >= 0, err);
 	close(sock[0]);
 	if (rc < 0) {
 		if (r->pid > 0 && r->pid != child) {

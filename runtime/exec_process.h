@@ -11,6 +11,8 @@
  *                                        chroot into init's root,
  *                                        [pid/time ns: fork, CLONE_PARENT]
  *                        ◄────────────── INIT_PID (pid via SCM_CREDENTIALS)
+ *   [seccomp agent: the host pid]
+ *   INIT_PID (pid) ───────────────────►  notify message prepared
  *                        ◄────────────── CONSOLE + pty master (--tty)
  *                                        cwd check, Landlock, tail, execve
  *   EOF: the socket closed on execve ──
@@ -25,8 +27,11 @@
 #include "error.h"
 #include "spec.h"
 
+struct ward_state;
+
 struct exec_request {
 	const char *id;
+	const struct ward_state *state;  /* the container's, for a seccomp agent */
 	const struct spec *spec;         /* the container's saved spec */
 	const struct spec_process *proc; /* the process to run */
 	pid_t init_pid;                  /* the container's init, and its */

@@ -24,13 +24,14 @@ listener_bin() {
 	echo "$b"
 }
 
-# start_agent ANSWER: the agent on $AGENT_SOCK, answering every notified
-# call with ANSWER ("continue" or an errno); it writes into $AGENT_OUT.
+# start_agent ANSWER [DIR]: the agent on $AGENT_SOCK, answering every
+# notified call with ANSWER ("continue" or an errno); it writes into
+# $AGENT_OUT ($TEST_DIR/DIR, default agent).
 start_agent() {
 	local bin i
 	bin=$(listener_bin) || return 1
 	AGENT_SOCK=$TEST_DIR/agent.sock
-	AGENT_OUT=$TEST_DIR/agent
+	AGENT_OUT=$TEST_DIR/${2:-agent}
 	mkdir -p "$AGENT_OUT"
 	bg_start "$bin" "$AGENT_SOCK" "$AGENT_OUT" "$1" </dev/null >"$AGENT_OUT/stderr" 2>&1
 	AGENT_PID=$BG_PID
@@ -150,4 +151,48 @@ notify_config() {
 	run ward run notify-nopath
 	assert_failure
 	assert_output_contains "listenerPath"
+}
+
+@test "seccomp notify: exec sends its own fd and the running state, the agent answers its mkdir" {
+	local init_pid init_out st=$TEST_DIR/agent/state.json pid i
+	# init's filter goes to a first agent, which takes one connection and
+	# leaves the socket path free for a second one
+	start_agent continue init-agent
+	init_pid=$AGENT_PID init_out=$AGENT_OUT
+	notify_config true
+	set_cmd 'sleep 100'
+	run ward_detached create notify5
+	assert_success
+	run ward start notify5
+	assert_success
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$AGENT_SOCK" ] || break
+		sleep 0.05
+	done
+	[ -s "$init_out/state.json" ] || fail "init's agent got nothing"
+	start_agent 28 # ENOSPC
+
+	run ward exec --pid-file "$TEST_DIR/exec.pid" notify5 mkdir /dev/shm/execd
+	assert_failure 1
+	assert_output_contains "No space left on device"
+	wait_agent
+
+	jq . "$st" >/dev/null || fail "state is not JSON: $(cat "$st")"
+	[ "$(jq -r .state.id "$st")" = notify5 ] || fail "state.id: $(cat "$st")"
+	[ "$(jq -r .state.status "$st")" = running ] || fail "state.status: $(cat "$st")"
+	[ "$(jq -r .state.bundle "$st")" = "$BUNDLE" ] || fail "state.bundle: $(cat "$st")"
+	[ "$(jq -r .metadata "$st")" = "agent-meta 42" ] || fail "metadata: $(cat "$st")"
+	[ "$(jq -c .fds "$st")" = '["seccompFd"]' ] || fail "fds: $(cat "$st")"
+	# pid is the exec'd process's host pid; state.pid stays init's
+	pid=$(jq -r .pid "$st")
+	[ "$pid" = "$(cat "$TEST_DIR/exec.pid")" ] || fail "pid $pid, pid file $(cat "$TEST_DIR/exec.pid")"
+	[ "$(jq -r .state.pid "$st")" = "$(container_pid notify5)" ] || fail "state.pid: $(cat "$st")"
+	[ "$pid" != "$(container_pid notify5)" ] || fail "pid is init's"
+	grep -Eq "^mkdir(at)? $pid /dev/shm/execd\$" "$AGENT_OUT/log" ||
+		fail "pid $pid, log: $(cat "$AGENT_OUT/log")"
+	# the call reached only the exec'd process's agent
+	[ ! -s "$init_out/log" ] || fail "init's agent: $(cat "$init_out/log")"
+
+	ward delete -f notify5
+	AGENT_PID=$init_pid AGENT_OUT=$init_out wait_agent
 }
