@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# CVE-2019-5736: a process in the container overwrites the host's runtime
+# binary through /proc/<pid>/exe of a runtime process that has entered the
+# container's pid namespace (runc exec, or the init of a container joining
+# the namespace before it execs the user program). ward runs every such
+# process from a sealed memfd copy of itself, so what the container can
+# reach is that copy, which cannot be written.
+
+load helpers
+
+setup() { sec_setup; }
+teardown() { sec_teardown; }
+
+# A private copy of the runtime for the attacked runs: if an attack ever
+# succeeded it would corrupt this copy, not the build.
+use_runtime_copy() {
+	cp "$WARD" "$TEST_DIR/ward-under-attack"
+	WARD=$TEST_DIR/ward-under-attack
+	WARD_SUM=$(sha256sum <"$WARD")
+}
+
+assert_runtime_intact() {
+	[ "$(sha256sum <"$WARD")" = "$WARD_SUM" ] || fail "the host's ward binary $WARD was modified"
+	! grep -q WARD-CVE-2019-5736-PAYLOAD "$WARD" || fail "the payload is in $WARD"
+}
+
+# install_runtime_libs ROOTFS: the shared libraries ward needs, at their
+# host paths, so that the runtime can execute inside that rootfs (an image
+# with a libc, as any distribution image has).
+install_runtime_libs() {
+	local lib
+	for lib in $(ldd "$WARD" | grep -o '/[^ ]*'); do
+		cp -L --parents "$lib" "$1/"
+	done
+}
+
+# start_attacker [CAPS_JQ]: container "attacker", its process the attack
+# program scanning its pid namespace; results in $HOST_DIR/out.
+start_attacker() {
+	local caps=${1:-.}
+	install_tool exe_attack
+	bind_host_dir
+	update_config '.process.args = ["/exe_attack", "scan", "/host/out", "/host/ready", "'"${ATTACK_SECONDS:-10}"'"]'
+	update_config "$caps"
+	run ward_detached run -d attacker
+	assert_success
+	ATTACKER_PID=$(container_pid attacker)
+	[ "$ATTACKER_PID" -gt 0 ] || fail "no attacker pid"
+}
+
+# wait_attack: until the attack program printed its verdict.
+wait_attack() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^RESULT' "$HOST_DIR/out" 2>/dev/null && break
+		sleep 0.1
+	done
+	echo "--- attack log:"
+	cat "$HOST_DIR/out"
+	grep -q '^RESULT' "$HOST_DIR/out" || fail "the attack program gave no verdict"
+}
+
+with_ptrace='.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
+
+@test "CVE-2019-5736 sanity: the attack program overwrites a running binary outside a container" {
+	local bin=$TEST_DIR/sleep pid
+	cp "$(command -v busybox)" "$bin"
+	cp "$bin" "$bin.orig"
+	"$bin" 1000 </dev/null >/dev/null 2>&1 &
+	pid=$!
+	echo "$pid" >>"$TEST_DIR/bg.pids"
+	bg_start "$(sec_tool exe_attack)" victim "$pid" "$TEST_DIR/out" "$TEST_DIR/ready" 10
+	wait_for_file 100 0.05 "$TEST_DIR/ready"
+	kill -9 "$pid"
+	wait_bg "$BG_PID"
+	cat "$TEST_DIR/out"
+	[ "$status" -eq 0 ] || fail "the attack did not work on an ordinary binary"
+	grep -q '^open-wronly .* ETXTBSY' "$TEST_DIR/out" || fail "expected ETXTBSY while it ran"
+	grep -q '^RESULT overwritten' "$TEST_DIR/out"
+	! cmp -s "$bin" "$bin.orig" || fail "the binary is unchanged"
+	grep -q WARD-CVE-2019-5736-PAYLOAD "$bin"
+}
+
+@test "CVE-2019-5736: /proc/<pid>/exe of an init joining the attacker's pid namespace is a sealed memfd" {
+	use_runtime_copy
+	start_attacker "$with_ptrace"
+	# The victim joins the attacker's pid namespace (a pod sharing its
+	# process namespace). Until `start`, its init is ward itself.
+	make_bundle "$TEST_DIR/victim" victim
+	CONFIG=$TEST_DIR/victim/config.json update_config --arg p "/proc/$ATTACKER_PID/ns/pid" \
+		'.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)
+		| .process.args = ["sh", "-c", "sleep 2"]'
+	run ward_detached create -b "$TEST_DIR/victim" victim
+	assert_success
+	wait_for_file 100 0.05 "$HOST_DIR/ready"
+	# Now let the init exec: the held descriptor stops being busy.
+	run ward start victim
+	assert_success
+	wait_attack
+	# The attacker did reach the runtime's executable...
+	grep -q '^target .* exe=/memfd:' "$HOST_DIR/out" || fail "the attacker saw no memfd-backed init"
+	! grep '^target' "$HOST_DIR/out" | grep -v 'exe=/memfd:' || fail "a target is not a memfd"
+	# ... all of it sealed (F_SEAL_SEAL|SHRINK|GROW|WRITE = 0xf) ...
+	! grep '^target' "$HOST_DIR/out" | grep -Ev 'seals=0x[0-9a-f]*f$' || fail "a target is not sealed"
+	# ... and could not write to it, before or after the exec.
+	! grep -q '^write .* ok' "$HOST_DIR/out" || fail "a write went through"
+	grep -q '^RESULT failed' "$HOST_DIR/out"
+	assert_runtime_intact
+}
+
+@test "CVE-2019-5736: an entrypoint '#!/proc/self/exe' runs ward in the container only from a sealed memfd" {
+	# The exploit as published: the image's entrypoint names the runtime
+	# itself as its interpreter, so the runtime executes again as a
+	# dumpable process of the container, reachable without any privilege.
+	# Here it blocks opening its --log FIFO until the attacker holds it.
+	use_runtime_copy
+	mkfifo "$HOST_DIR/fifo"
+	chmod 666 "$HOST_DIR/fifo"
+	start_attacker
+	make_bundle "$TEST_DIR/victim" victim
+	install_runtime_libs "$TEST_DIR/victim/rootfs"
+	printf '#!/proc/self/exe --log=/host/fifo\n' >"$TEST_DIR/victim/rootfs/evil"
+	chmod 755 "$TEST_DIR/victim/rootfs/evil"
+	CONFIG=$TEST_DIR/victim/config.json update_config --arg p "/proc/$ATTACKER_PID/ns/pid" --arg h "$HOST_DIR" \
+		'.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)
+		| .process.args = ["/evil"]
+		| .mounts += [{"destination": "/host", "type": "bind", "source": $h, "options": ["rbind", "rw"]}]'
+	run ward_detached create -b "$TEST_DIR/victim" victim
+	assert_success
+	run ward start victim
+	assert_success
+	wait_for_file 100 0.05 "$HOST_DIR/ready"
+	# Release it: it reads its arguments, fails and exits.
+	bg_start cat "$HOST_DIR/fifo"
+	wait_attack
+	grep -q '^target .* exe=/memfd:' "$HOST_DIR/out" || fail "the attacker saw no memfd-backed ward"
+	! grep '^target' "$HOST_DIR/out" | grep -v 'exe=/memfd:' || fail "a target is not a memfd"
+	! grep '^target' "$HOST_DIR/out" | grep -Ev 'seals=0x[0-9a-f]*f$' || fail "a target is not sealed"
+	! grep -q '^write .* ok' "$HOST_DIR/out" || fail "a write went through"
+	grep -q '^RESULT failed' "$HOST_DIR/out"
+	assert_runtime_intact
+}
+
+@test "CVE-2019-5736: without CAP_SYS_PTRACE the container cannot even open the init's exe" {
+	use_runtime_copy
+	ATTACK_SECONDS=3 start_attacker
+	make_bundle "$TEST_DIR/victim" victim
+	CONFIG=$TEST_DIR/victim/config.json update_config --arg p "/proc/$ATTACKER_PID/ns/pid" \
+		'.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)'
+	run ward_detached create -b "$TEST_DIR/victim" victim
+	assert_success
+	wait_attack
+	# The init is not dumpable until it execs: /proc/<pid>/exe is closed
+	# to anyone without CAP_SYS_PTRACE.
+	grep -q '^RESULT no-target' "$HOST_DIR/out"
+	assert_runtime_intact
+}
+
+has_exec() {
+	"$WARD" exec --help >/dev/null 2>&1
+}
+
+@test "CVE-2019-5736: ward exec of an entrypoint '#!/proc/self/exe' hands the container only a sealed memfd" {
+	# The original exploit: the container's binary names the runtime as
+	# its interpreter, and `runc exec` runs it.
+	has_exec || skip "ward exec is not implemented yet"
+	use_runtime_copy
+	mkfifo "$HOST_DIR/fifo"
+	chmod 666 "$HOST_DIR/fifo"
+	install_runtime_libs "$BUNDLE/rootfs"
+	printf '#!/proc/self/exe --log=/host/fifo\n' >"$BUNDLE/rootfs/evil"
+	chmod 755 "$BUNDLE/rootfs/evil"
+	start_attacker
+	bg_ward exec attacker /evil
+	local exec_pid=$BG_PID
+	wait_for_file 200 0.05 "$HOST_DIR/ready"
+	bg_start cat "$HOST_DIR/fifo"
+	wait_attack
+	wait_bg "$exec_pid"
+	grep -q '^target .* exe=/memfd:' "$HOST_DIR/out" || fail "the attacker saw no memfd-backed ward"
+	! grep '^target' "$HOST_DIR/out" | grep -v 'exe=/memfd:' || fail "a target is not a memfd"
+	! grep '^target' "$HOST_DIR/out" | grep -Ev 'seals=0x[0-9a-f]*f$' || fail "a target is not sealed"
+	! grep -q '^write .* ok' "$HOST_DIR/out" || fail "a write went through"
+	grep -q '^RESULT failed' "$HOST_DIR/out"
+	assert_runtime_intact
+}
+
+@test "CVE-2019-5736: the ward exec process entering the container is a sealed memfd" {
+	has_exec || skip "ward exec is not implemented yet"
+	use_runtime_copy
+	ATTACK_SECONDS=20 start_attacker "$with_ptrace"
+	# The window is short (until the exec'd process replaces ward): try
+	# until the attacker got hold of one.
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ward exec attacker true >/dev/null 2>&1 </dev/null
+		[ -s "$HOST_DIR/ready" ] && break
+	done
+	[ -s "$HOST_DIR/ready" ] || skip "the attacker never caught ward exec in the act ($i tries)"
+	wait_attack
+	grep -q '^target .* exe=/memfd:' "$HOST_DIR/out" || fail "the attacker saw no memfd-backed ward"
+	! grep '^target' "$HOST_DIR/out" | grep -v 'exe=/memfd:' || fail "a target is not a memfd"
+	! grep -q '^write .* ok' "$HOST_DIR/out" || fail "a write went through"
+	assert_runtime_intact
+}
