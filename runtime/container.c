@@ -159,7 +159,7 @@ static int load_spec(struct container *c, struct ward_error *err)
 		return -1;
 	if (spec_validate(s, true, err) < 0) {
 		spec_free(s);
-		return -1;
+		return ward_error_wrap(err, "%s", path);
 	}
 	c->spec = decide_effective_spec(s, err);
 	if (c->spec == NULL) {

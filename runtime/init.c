@@ -237,6 +237,36 @@ static int check_cwd(const struct spec_process *p, struct ward_error *err)
 	return 0;
 }
 
+/* runc creates a missing cwd (0755, like mkdir -p) and fails create when
+ * the cwd is not a directory. This runs right after pivot_root, before
+ * rootfs_finalize can make the root read-only; "/" is the container's root
+ * now, so no path here can resolve outside it. */
+static int prepare_cwd(const struct spec_process *p, struct ward_error *err)
+{
+	cleanup_free char *path = NULL;
+	struct stat st;
+
+	if (p->cwd == NULL || p->cwd[0] != '/')
+		return 0;
+	path = strdup(p->cwd);
+	if (path == NULL)
+		return ward_error_set(err, ENOMEM, "cwd");
+	for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return ward_error_errno(err, "create cwd \"%s\"", p->cwd);
+		if (slash == NULL)
+			break;
+		*slash = '/';
+	}
+	if (stat(p->cwd, &st) < 0)
+		return ward_error_errno(err, "cwd \"%s\"", p->cwd);
+	if (!S_ISDIR(st.st_mode))
+		return ward_error_set(err, ENOTDIR, "cwd \"%s\" is not a directory", p->cwd);
+	return 0;
+}
+
 /* Block until `ward start` opens exec.fifo for reading, then tell it we
  * are released. The fd was opened O_PATH by the parent (the state dir is
  * out of reach from a user namespace); reopening it through /proc/self/fd
@@ -322,7 +352,7 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 	if (h && container_run_hooks(&h->create_container, "createContainer", sp->state,
 				     STATUS_CREATING, err) < 0)
 		return -1;
-	if (rootfs_pivot(c, err) < 0)
+	if (rootfs_pivot(c, err) < 0 || prepare_cwd(s->process, err) < 0)
 		return -1;
 	/* Before finalize: the console is bound on /dev/console while the root
 	 * may still be written, and sysctls go through /proc/sys before
@@ -342,9 +372,15 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 		return -1;
 	if (check_cwd(s->process, err) < 0)
 		return -1;
-	/* A missing executable is a create-time error, as with runc. */
+	/* A missing executable or an rlimit we may not set is a create-time
+	 * error, as with runc (rlimits persist across exec and are set again,
+	 * idempotently, by the security tail). */
 	if (exec_plan_prepare(s->process, &plan, err) < 0)
 		return -1;
+	if (rlimits_apply(s->process, err) < 0) {
+		exec_plan_release(&plan);
+		return -1;
+	}
 	exec_plan_release(&plan);
 	return 0;
 }
