@@ -1,0 +1,114 @@
+#!/bin/bash
+# Node installer: ward (and its shim, once built) into PREFIX/bin, and the
+# configuration that registers the "ward" runtime with containerd and CRI-O
+# when they are present. Idempotent: a second run changes nothing.
+#
+#   contrib/install.sh [--build DIR] [--prefix DIR] [--destdir DIR]
+#                      [--containerd yes|no|auto] [--crio yes|no|auto]
+#
+#   --build DIR       where ward was built (default: _build/release, else
+#                     _build/tests, in the source tree)
+#   --prefix DIR      install prefix (default /usr/local; the containerd and
+#                     CRI-O files name PREFIX/bin/ward)
+#   --destdir DIR     stage everything under DIR (packaging, tests)
+#   --containerd, --crio   register with that CRI implementation: auto (the
+#                     default) does so when its /etc directory exists
+#   --binary-only     only the binaries (same as --containerd no --crio no)
+#
+# containerd: the runtime entries go to /etc/containerd/conf.d/ward.toml,
+# imported from /etc/containerd/config.toml (created if missing; an existing
+# one gets an `imports` line, or a message if it already has its own).
+# Restart containerd / CRI-O afterwards to pick the runtime up.
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=""
+prefix=/usr/local
+destdir=""
+with_containerd=auto
+with_crio=auto
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=$2; shift 2 ;;
+	--prefix) prefix=$2; shift 2 ;;
+	--destdir) destdir=$2; shift 2 ;;
+	--containerd) with_containerd=$2; shift 2 ;;
+	--crio) with_crio=$2; shift 2 ;;
+	--binary-only) with_containerd=no; with_crio=no; shift ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "install.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+
+if [ -z "$build" ]; then
+	for d in "$src/_build/release" "$src/_build/tests"; do
+		[ -x "$d/ward" ] && { build=$d; break; }
+	done
+fi
+[ -n "$build" ] && [ -x "$build/ward" ] || {
+	echo "install.sh: no ward binary found; build first or pass --build DIR" >&2
+	exit 1
+}
+
+say() { echo "install.sh: $*"; }
+
+# put SRC DEST MODE: install a file unless DEST already has that content.
+put() {
+	local s=$1 d=$2 mode=$3
+	if [ -f "$d" ] && cmp -s "$s" "$d" && [ "$(stat -c %a "$d")" = "$mode" ]; then
+		return 0
+	fi
+	mkdir -p "$(dirname "$d")"
+	# via a temp file and rename: a running ward is never overwritten in place
+	install -m "$mode" "$s" "$d.new.$$"
+	mv -f "$d.new.$$" "$d"
+	say "installed ${d#"$destdir"}"
+}
+
+bindir=$destdir$prefix/bin
+put "$build/ward" "$bindir/ward" 755
+[ -x "$build/containerd-shim-ward-v2" ] && put "$build/containerd-shim-ward-v2" "$bindir/containerd-shim-ward-v2" 755
+
+want() { # want SETTING ETC-DIR
+	case "$1" in
+	yes) return 0 ;;
+	no) return 1 ;;
+	auto) [ -d "$destdir$2" ] ;;
+	*) echo "install.sh: expected yes, no or auto, got '$1'" >&2; exit 2 ;;
+	esac
+}
+
+# The config files name the installed binary.
+render() {
+	sed "s|/usr/local/bin/ward|$prefix/bin/ward|" "$1" >"$2"
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if want "$with_containerd" /etc/containerd; then
+	render "$src/contrib/containerd/config.toml" "$tmp/ward.toml"
+	put "$tmp/ward.toml" "$destdir/etc/containerd/conf.d/ward.toml" 644
+	main=$destdir/etc/containerd/config.toml
+	import=/etc/containerd/conf.d/ward.toml
+	if [ ! -e "$main" ]; then
+		printf 'version = 2\nimports = ["%s"]\n' "$import" >"$tmp/config.toml"
+		put "$tmp/config.toml" "$main" 644
+	elif grep -qF "$import" "$main" || grep -qE '^imports *=.*conf\.d/\*\.toml' "$main"; then
+		: # already imported
+	elif grep -qE '^imports *=' "$main"; then
+		say "$main has its own imports: add \"$import\" to it"
+	elif ! grep -qE '^version *= *2' "$main"; then
+		say "$main is not a version 2 config: import $import by hand"
+	else
+		# top-level keys must precede the first table: right after `version`
+		awk -v imp="$import" '{ print } /^version *= *2/ && !done { printf "imports = [\"%s\"]\n", imp; done = 1 }' \
+			"$main" >"$tmp/config.toml"
+		put "$tmp/config.toml" "$main" "$(stat -c %a "$main")"
+	fi
+fi
+
+if want "$with_crio" /etc/crio; then
+	render "$src/contrib/crio/ward.conf" "$tmp/ward.conf"
+	put "$tmp/ward.conf" "$destdir/etc/crio/crio.conf.d/10-ward.conf" 644
+fi

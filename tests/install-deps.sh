@@ -1,0 +1,15 @@
+#!/bin/bash
+# Everything the build and the tests need on a fresh Debian 12, installed
+# quietly; a second run finds nothing missing and does nothing.
+#   build:        see contrib/install-deps.sh
+#   tests:        bats jq busybox-static (rootfs), runc (reference peer),
+#                 containerd (containerd.bats), procps, time (bench)
+#   cgroup v2 VM: qemu-system-x86 linux-image-amd64 cpio (tests/vm)
+#   shim:         protobuf-c-compiler libprotobuf-c-dev
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+exec "$here/../contrib/install-deps.sh" \
+	bats runc containerd procps time \
+	qemu-system-x86 linux-image-amd64 cpio gzip xz-utils zstd kmod \
+	protobuf-c-compiler libprotobuf-c-dev

@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# contrib/: the node installer and the runtime registrations it installs.
+# Everything is staged under a temporary --destdir; the host's /etc and
+# /usr/local are never touched.
+
+load helpers
+
+setup() {
+	setup_bundle
+	DEST=$TEST_DIR/dest
+	INSTALL=("$SRC_DIR/contrib/install.sh" --build "$(dirname "$WARD")" --destdir "$DEST")
+	is_ward || skip "installs the ward binary (WARD=$WARD)"
+}
+teardown() { teardown_bundle; }
+
+# A digest of every file under DEST with its mode.
+tree_digest() {
+	(cd "$DEST" && find . -type f -printf '%p %m\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+}
+
+@test "install.sh installs ward and registers it with containerd and CRI-O" {
+	mkdir -p "$DEST/etc/containerd" "$DEST/etc/crio"
+	run "${INSTALL[@]}"
+	assert_success
+	cmp "$WARD" "$DEST/usr/local/bin/ward" || fail "ward binary differs"
+	[ "$(stat -c %a "$DEST/usr/local/bin/ward")" = 755 ]
+	grep -q 'BinaryName = "/usr/local/bin/ward"' "$DEST/etc/containerd/conf.d/ward.toml"
+	grep -q 'imports = \["/etc/containerd/conf.d/ward.toml"\]' "$DEST/etc/containerd/config.toml"
+	grep -q 'runtime_path = "/usr/local/bin/ward"' "$DEST/etc/crio/crio.conf.d/10-ward.conf"
+}
+
+@test "install.sh is idempotent" {
+	mkdir -p "$DEST/etc/containerd" "$DEST/etc/crio"
+	run "${INSTALL[@]}"
+	assert_success
+	local first
+	first=$(tree_digest)
+	run "${INSTALL[@]}"
+	assert_success
+	assert_output ""
+	[ "$(tree_digest)" = "$first" ] || fail "the second run changed files"
+}
+
+@test "install.sh skips containerd and CRI-O when they are absent" {
+	run "${INSTALL[@]}"
+	assert_success
+	[ -x "$DEST/usr/local/bin/ward" ]
+	[ ! -e "$DEST/etc" ] || fail "configuration written for absent CRI implementations"
+}
+
+@test "install.sh adds the import to an existing containerd config once" {
+	mkdir -p "$DEST/etc/containerd"
+	printf 'version = 2\nroot = "/var/lib/containerd"\n\n[grpc]\n  address = "/run/containerd/containerd.sock"\n' \
+		>"$DEST/etc/containerd/config.toml"
+	run "${INSTALL[@]}"
+	assert_success
+	run "${INSTALL[@]}"
+	assert_success
+	run cat "$DEST/etc/containerd/config.toml"
+	assert_output 'version = 2
+imports = ["/etc/containerd/conf.d/ward.toml"]
+root = "/var/lib/containerd"
+
+[grpc]
+  address = "/run/containerd/containerd.sock"'
+}
+
+@test "install.sh --prefix is reflected in the runtime registrations" {
+	mkdir -p "$DEST/etc/containerd" "$DEST/etc/crio"
+	run "${INSTALL[@]}" --prefix /opt/ward
+	assert_success
+	[ -x "$DEST/opt/ward/bin/ward" ]
+	grep -q 'BinaryName = "/opt/ward/bin/ward"' "$DEST/etc/containerd/conf.d/ward.toml"
+	grep -q 'runtime_path = "/opt/ward/bin/ward"' "$DEST/etc/crio/crio.conf.d/10-ward.conf"
+}
+
+@test "containerd accepts the installed configuration and sees the ward runtime" {
+	command -v containerd >/dev/null || skip "containerd is not installed"
+	mkdir -p "$DEST/etc/containerd"
+	run "${INSTALL[@]}"
+	assert_success
+	# the main config imports the staged snippet (on a node: the /etc one)
+	printf 'version = 2\nimports = ["%s"]\n' "$DEST/etc/containerd/conf.d/ward.toml" >"$TEST_DIR/main.toml"
+	run containerd --config "$TEST_DIR/main.toml" config dump
+	assert_success
+	assert_output_contains '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ward]'
+	assert_output_contains 'runtime_type = "io.containerd.runc.v2"'
+	assert_output_contains 'BinaryName = "/usr/local/bin/ward"'
+	assert_output_contains 'runtime_type = "io.containerd.ward.v2"'
+}
+
+@test "the RuntimeClass handler names the registered runtime" {
+	run awk '/^handler:/ { print $2 }' "$SRC_DIR/contrib/kubernetes/runtimeclass.yaml"
+	assert_output ward
+	grep -q 'containerd.runtimes.ward]' "$SRC_DIR/contrib/containerd/config.toml"
+	grep -q '^\[crio.runtime.runtimes.ward\]' "$SRC_DIR/contrib/crio/ward.conf"
+}

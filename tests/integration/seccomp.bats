@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# linux.seccomp basics: rules, actions and errno values.
+
+load helpers
+
+setup() { setup_bundle; }
+teardown() { teardown_bundle; }
+
+# seccomp JSON-OBJECT
+seccomp() {
+	update_config --argjson s "$1" '.linux.seccomp = $s'
+}
+
+@test "a denied syscall returns the rule's errno" {
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	set_cmd 'mkdir /tmp/d 2>&1; echo "exit $?"'
+	run ward run ct
+	assert_success
+	assert_output_contains "Operation not permitted"
+	assert_line "exit 1"
+}
+
+@test "errnoRet chooses the errno" {
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
+	set_cmd 'mkdir /tmp/d 2>&1; true'
+	run ward run ct
+	assert_output_contains "No space left on device"
+}
+
+@test "SCMP_ACT_ERRNO without errnoRet returns EPERM" {
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}'
+	set_cmd 'mkdir /tmp/d 2>&1; true'
+	run ward run ct
+	assert_output_contains "Operation not permitted"
+}
+
+@test "syscalls not named by a rule follow the default action" {
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}'
+	set_cmd 'touch /dev/shm/f && rm /dev/shm/f && echo allowed'
+	run ward run ct
+	assert_success
+	assert_output allowed
+}
+
+@test "SCMP_ACT_KILL kills the process" {
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]}'
+	set_cmd 'mkdir /tmp/d; echo "exit $?"'
+	run ward run ct
+	assert_success
+	# 128 + SIGSYS
+	assert_line "exit 159"
+}
+
+@test "an argument condition limits a rule" {
+	# deny personality(0xffffffff) only (a query), allow other values
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["umask"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+			"args": [{"index": 0, "value": 63, "op": "SCMP_CMP_EQ"}]}]}'
+	set_cmd 'umask 022 && echo set-022; umask 077 2>&1; umask'
+	run ward run ct
+	assert_line -n 0 set-022
+	assert_line -n 1 0022
+}
+
+@test "the filter is inherited by children" {
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	set_cmd 'sh -c "mkdir /tmp/d 2>&1"; grep -E "^Seccomp:" /proc/self/status | tr "\t" " "'
+	run ward run ct
+	assert_output_contains "Operation not permitted"
+	assert_line "Seccomp: 2"
+}
+
+@test "without linux.seccomp there is no filter" {
+	update_config 'del(.linux.seccomp)'
+	set_cmd 'grep -E "^Seccomp:" /proc/self/status | tr "\t" " "'
+	run ward run ct
+	assert_success
+	assert_output "Seccomp: 0"
+}
+
+@test "a default errno action with an allow list" {
+	seccomp '{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38,
+		"syscalls": [{"names": ["read", "write", "close", "exit", "exit_group", "execve", "brk", "mmap", "munmap",
+			"mprotect", "arch_prctl", "set_tid_address", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+			"getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "fstat", "newfstatat", "ioctl",
+			"prlimit64", "set_robust_list", "rseq", "getrandom", "fcntl", "dup2", "dup3", "wait4", "clone",
+			"clone3", "fork", "vfork", "openat", "open", "lseek", "uname", "getcwd", "sigaltstack", "poll",
+			"stat", "lstat", "access", "faccessat", "faccessat2", "statx", "pipe", "pipe2", "chdir",
+			"getdents64", "capget", "setpgid", "getpgid", "getpgrp", "futex", "readlink", "readlinkat",
+			"fstatfs", "statfs", "close_range", "fchdir", "prctl", "nanosleep", "clock_nanosleep",
+			"clock_gettime", "sched_yield", "madvise", "tgkill", "kill", "gettid", "epoll_create1",
+			"epoll_ctl", "epoll_pwait", "epoll_wait", "sched_getaffinity", "exit", "getrlimit", "setrlimit",
+			"pread64", "mremap", "signalfd4", "setsid", "getsid", "setresuid", "setresgid", "setgroups"],
+			"action": "SCMP_ACT_ALLOW"}]}'
+	set_cmd 'echo alive; mkdir /tmp/d 2>&1; true'
+	run ward run ct
+	assert_line -n 0 alive
+	assert_output_contains "Function not implemented"
+}

@@ -1,0 +1,252 @@
+#!/bin/bash
+# The one test command: build ward, run the C unit tests (`make check`) and
+# every bats suite in tests/integration, and end with a single line
+#
+#   N passed, N failed, N skipped
+#
+# counted from the TAP of all of them. Exits non-zero if anything failed.
+#
+#   tests/run.sh [CONFIGURE ARGS...]     e.g. tests/run.sh --enable-asan
+#
+# Environment:
+#   WARD_BUILD_DIR  build directory (default: _build/tests in the source tree)
+#   WARD            runtime the bats suites drive (default: the ward just
+#                   built; WARD=runc checks the suites against runc)
+#   BATS_FILTER     only bats tests whose name matches this regex
+#   SUITES          bats files to run (default: tests/integration/*.bats)
+#
+# Besides the tests it checks that the host mount table is the same after
+# the run as before (one extra check), and removes the ward-test cgroup
+# parent that the suites put their containers under.
+set -u
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${WARD_BUILD_DIR:-$src/_build/tests}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+passed=0
+failed=0
+skipped=0
+
+say() { printf '%s\n' "$*"; }
+
+summary_and_exit() {
+	say "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+# count_tap FILE: add a TAP stream's results to the totals. A plan that
+# promises more tests than were reported counts the missing ones as failed
+# (a suite that died half-way).
+count_tap() {
+	local f=$1 p=0 x=0 s=0 planned=-1 counted
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "* | ok)
+			if [[ "$line" =~ \#[[:space:]]*[Ss][Kk][Ii][Pp] ]]; then
+				s=$((s + 1))
+			else
+				p=$((p + 1))
+			fi
+			;;
+		"not ok"*)
+			if [[ "$line" =~ \#[[:space:]]*[Tt][Oo][Dd][Oo] ]]; then
+				s=$((s + 1))
+			else
+				x=$((x + 1))
+			fi
+			;;
+		1..*)
+			planned=${line#1..}
+			planned=${planned%% *}
+			[[ "$planned" =~ ^[0-9]+$ ]] || planned=-1
+			;;
+		esac
+	done <"$f"
+	counted=$((p + x + s))
+	if [ "$planned" -gt "$counted" ]; then
+		say "# $(basename "$f"): planned $planned tests, saw $counted"
+		x=$((x + planned - counted))
+	fi
+	passed=$((passed + p))
+	failed=$((failed + x))
+	skipped=$((skipped + s))
+	TAP_FAILED=$x
+	TAP_COUNTED=$((p + x + s))
+}
+
+# ---- build ----
+
+say "# build: $build ${*:+(configure $*)}"
+if [ ! -x "$src/configure" ] || [ "$src/configure.ac" -nt "$src/configure" ]; then
+	(cd "$src" && autoreconf -fi) >/dev/null 2>&1 || {
+		say "not ok - autoreconf failed"
+		failed=$((failed + 1))
+		summary_and_exit
+	}
+fi
+mkdir -p "$build"
+# Re-configure when the arguments change (e.g. adding --enable-asan).
+if [ ! -f "$build/config.status" ] || [ "$(cat "$build/.configure-args" 2>/dev/null)" != "$*" ]; then
+	if ! (cd "$build" && "$src/configure" -q "$@") >"$build/configure.out" 2>&1; then
+		cat "$build/configure.out"
+		say "not ok - configure failed"
+		failed=$((failed + 1))
+		summary_and_exit
+	fi
+	printf '%s' "$*" >"$build/.configure-args"
+fi
+if ! make -C "$build" -j"$jobs" >"$build/make.out" 2>&1; then
+	tail -n 60 "$build/make.out"
+	say "not ok - make failed"
+	failed=$((failed + 1))
+	summary_and_exit
+fi
+if grep -E 'warning:' "$build/make.out"; then
+	say "# build warnings above"
+fi
+
+# ---- C unit tests ----
+
+say "# make check"
+stamp=$build/.check-stamp
+touch "$stamp"
+make -C "$build" -j"$jobs" check >"$build/check.out" 2>&1
+check_rc=$?
+# Each unit test writes TAP to its .log; the .trs holds the harness's
+# verdict, which also catches a crash after the last TAP line.
+while IFS= read -r trs; do
+	log=${trs%.trs}.log
+	name=${log#"$build"/}
+	name=${name%.log}
+	TAP_FAILED=0
+	TAP_COUNTED=0
+	if [ -f "$log" ]; then
+		grep -E '^(ok|not ok|1\.\.)' "$log" >"$log.tap"
+		sed -nE "s|^(ok\|not ok)( [0-9]+)?|\1 $name:|p" "$log.tap"
+		count_tap "$log.tap"
+	fi
+	verdict=$(sed -n 's/^:test-result: //p' "$trs" | head -n 1)
+	case "$verdict" in
+	FAIL | ERROR | XPASS)
+		if [ "$TAP_FAILED" -eq 0 ]; then
+			say "not ok $name: exited with $verdict"
+			failed=$((failed + 1))
+		fi
+		;;
+	SKIP)
+		[ "$TAP_COUNTED" -eq 0 ] && { say "ok $name # skip"; skipped=$((skipped + 1)); }
+		;;
+	PASS | XFAIL)
+		[ "$TAP_COUNTED" -eq 0 ] && { say "ok $name"; passed=$((passed + 1)); }
+		;;
+	esac
+done < <(find "$build" -name '*.trs' -newer "$stamp" | sort)
+if [ "$check_rc" -ne 0 ] && ! grep -q ':test-result:' <(find "$build" -name '*.trs' -newer "$stamp" -exec cat {} +); then
+	tail -n 40 "$build/check.out"
+	say "not ok - make check failed before running tests"
+	failed=$((failed + 1))
+fi
+
+# ---- integration suites ----
+
+export WARD=${WARD:-$build/ward}
+export WARD_BUILD_DIR=$build
+WARD_TEST_TMP=$(mktemp -d /tmp/ward-test.XXXXXX)
+chmod 755 "$WARD_TEST_TMP"
+export WARD_TEST_TMP
+# A hung test fails instead of stalling the run.
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}
+
+SUITE_TIMEOUT=${SUITE_TIMEOUT:-1200}
+
+# Containers a killed suite left: force-delete them (each test's state root
+# is $WARD_TEST_TMP/t.*/state).
+sweep_containers() {
+	local root id
+	for root in "$WARD_TEST_TMP"/t.*/state; do
+		[ -d "$root" ] || continue
+		for id in $(timeout 30 "$WARD" --root "$root" list -q 2>/dev/null); do
+			timeout 30 "$WARD" --root "$root" delete -f "$id" >/dev/null 2>&1
+		done
+	done
+}
+
+cleanup() {
+	sweep_containers
+	rm -rf --one-file-system "$WARD_TEST_TMP"
+}
+trap cleanup EXIT
+
+mounts_before=$WARD_TEST_TMP/mountinfo.before
+cat /proc/self/mountinfo >"$mounts_before"
+
+# Cgroups under ward-test (on every hierarchy), to spot ones the run leaves.
+test_cgroups() {
+	local d
+	for d in /sys/fs/cgroup/*/ward-test /sys/fs/cgroup/ward-test; do
+		[ -d "$d" ] && find "$d" -mindepth 1 -type d 2>/dev/null
+	done
+	return 0
+}
+cgroups_before=$WARD_TEST_TMP/cgroups.before
+test_cgroups >"$cgroups_before"
+
+if [ -n "${SUITES:-}" ]; then
+	read -r -a suites <<<"$SUITES"
+else
+	suites=("$src"/tests/integration/*.bats)
+fi
+bats_args=(--tap)
+[ -n "${BATS_FILTER:-}" ] && bats_args+=(--filter "$BATS_FILTER")
+for suite in "${suites[@]}"; do
+	name=$(basename "$suite" .bats)
+	say "# bats: $name"
+	out=$WARD_TEST_TMP/$name.tap
+	# To a file, not a pipe: a container that leaked the stream could hold a
+	# pipe open forever. The suite timeout is a last resort (each test has
+	# a watchdog, see helpers.bash).
+	timeout -k 10 "$SUITE_TIMEOUT" bats "${bats_args[@]}" "$suite" </dev/null >"$out" 2>&1
+	rc=$?
+	sed "s/^\(ok\|not ok\) [0-9]* /\1 $name: /" "$out"
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		say "not ok $name: suite killed after ${SUITE_TIMEOUT}s"
+		echo "not ok - timeout" >>"$out"
+	fi
+	count_tap "$out"
+	sweep_containers
+done
+
+# ---- the host is as we found it ----
+
+cat /proc/self/mountinfo >"$WARD_TEST_TMP/mountinfo.after"
+if diff -u "$mounts_before" "$WARD_TEST_TMP/mountinfo.after" >"$WARD_TEST_TMP/mountinfo.diff"; then
+	say "ok host: mount table unchanged"
+	passed=$((passed + 1))
+else
+	cat "$WARD_TEST_TMP/mountinfo.diff"
+	say "not ok host: mount table changed during the tests"
+	failed=$((failed + 1))
+fi
+
+# Only cgroups of this run's tests count (others may share the machine).
+left=""
+for d in $(test_cgroups); do
+	grep -qxF "$d" "$cgroups_before" && continue
+	name=$(basename "$d")
+	grep -qxF "${name%-*}" "$WARD_TEST_TMP/tests.list" 2>/dev/null && left="$left $d"
+done
+# The parent goes too once it is empty (another run may still use it).
+for d in /sys/fs/cgroup/*/ward-test /sys/fs/cgroup/ward-test; do
+	[ -d "$d" ] && rmdir "$d" 2>/dev/null
+done
+if [ -z "$left" ]; then
+	say "ok host: no cgroups left under ward-test"
+	passed=$((passed + 1))
+else
+	say "not ok host: cgroups left under ward-test:$left"
+	failed=$((failed + 1))
+fi
+
+summary_and_exit
