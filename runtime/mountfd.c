@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "fs.h"
 
 #ifndef ST_NOSYMFOLLOW
 #define ST_NOSYMFOLLOW 0x2000 /* Linux 5.10 */
@@ -74,6 +76,112 @@ int mnt_bind(int srcfd, int dstfd, bool recursive, struct ward_error *err)
 		return ward_error_errno(err, "open_tree");
 	}
 	return attach(tree, dstfd, err);
+}
+
+int mnt_bind_tree(int srcfd, bool recursive, struct ward_error *err)
+{
+	int tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+					 (recursive ? AT_RECURSIVE : 0));
+
+	if (tree < 0)
+		return no_new_api(errno) ? -2 : ward_error_errno(err, "open_tree");
+	return tree;
+}
+
+/* MS_* per-mount flags as MOUNT_ATTR_* (the atime mode apart). */
+static uint64_t ms_to_attr(unsigned long f)
+{
+	return ((f & MS_RDONLY) ? MOUNT_ATTR_RDONLY : 0) | ((f & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
+	       ((f & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) | ((f & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0) |
+	       ((f & MS_NODIRATIME) ? MOUNT_ATTR_NODIRATIME : 0) |
+	       ((f & MS_NOSYMFOLLOW) ? MOUNT_ATTR_NOSYMFOLLOW : 0);
+}
+
+static uint64_t ms_to_atime(unsigned long f)
+{
+	if (f & MS_NOATIME)
+		return MOUNT_ATTR_NOATIME;
+	return (f & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME : MOUNT_ATTR_RELATIME;
+}
+
+int mnt_tree_flags(int tree, unsigned long flags, unsigned long cleared, struct ward_error *err)
+{
+	const uint64_t all = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+			     MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW;
+	struct mount_attr attr = { .attr_set = ms_to_attr(flags) | ms_to_atime(flags) };
+	unsigned long cur;
+
+	/* What MS_REMOUNT|MS_BIND does: exactly these flags, nothing else. */
+	attr.attr_clr = (all & ~attr.attr_set) | MOUNT_ATTR__ATIME;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0)
+		return 0;
+	if (errno != EPERM)
+		return ward_error_errno(err, "mount_setattr");
+	/* Locked by the parent namespace: keep them (as mnt_remount_bind). */
+	if (mnt_statfs_flags(tree, &cur, err) < 0)
+		return -1;
+	if (cur & cleared & MNT_LOCKED_FLAGS)
+		return ward_error_set(err, EPERM, "remount: cannot clear flags locked by the parent namespace");
+	attr.attr_clr &= ~ms_to_attr(cur & MNT_LOCKED_FLAGS);
+	if (!(flags & MNT_ATIME_FLAGS)) {
+		attr.attr_clr &= ~(MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME);
+		attr.attr_set &= ~(MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME);
+	}
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return ward_error_errno(err, "mount_setattr");
+	return 0;
+}
+
+/* Superblock flags fsconfig(2) knows by name (fs/fs_context.c). */
+static const struct { unsigned long ms; const char *name; } sb_flags[] = {
+	{ MS_RDONLY, "ro" }, { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" },
+	{ MS_LAZYTIME, "lazytime" }, { MS_MANDLOCK, "mand" },
+};
+
+int mnt_fs_tree(const char *source, const char *fstype, unsigned long flags, const char *data,
+		struct ward_error *err)
+{
+	const unsigned long known = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NODIRATIME |
+				    MS_NOSYMFOLLOW | MNT_ATIME_FLAGS | MS_SYNCHRONOUS | MS_DIRSYNC |
+				    MS_LAZYTIME | MS_MANDLOCK | MS_SILENT;
+	cleanup_close int fs = -1;
+	cleanup_free char *copy = NULL;
+	char *save = NULL;
+	int mfd;
+
+	/* What fsconfig cannot say the way mount(2) does (MS_I_VERSION, a
+	 * tmpfs mpol= node list with commas): mount(2) then. */
+	if ((flags & ~known) || (data && strstr(data, "mpol=")))
+		return -2;
+	fs = fsopen(fstype, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return no_new_api(errno) ? -2 : ward_error_errno(err, "fsopen %s", fstype);
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", source ? source : fstype, 0) < 0)
+		return ward_error_errno(err, "mount %s: source", fstype);
+	for (size_t i = 0; i < sizeof(sb_flags) / sizeof(sb_flags[0]); i++)
+		if ((flags & sb_flags[i].ms) && fsconfig(fs, FSCONFIG_SET_FLAG, sb_flags[i].name, NULL, 0) < 0)
+			return ward_error_errno(err, "mount %s: %s", fstype, sb_flags[i].name);
+	if (data && !(copy = strdup(data)))
+		return ward_error_set(err, ENOMEM, "mount %s", fstype);
+	for (char *opt = copy ? strtok_r(copy, ",", &save) : NULL; opt; opt = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(opt, '=');
+		int r;
+
+		if (eq) {
+			*eq = '\0';
+			r = fsconfig(fs, FSCONFIG_SET_STRING, opt, eq + 1, 0);
+		} else {
+			r = fsconfig(fs, FSCONFIG_SET_FLAG, opt, NULL, 0);
+		}
+		if (r < 0)
+			return ward_error_errno(err, "mount %s: option %s", fstype, opt);
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return ward_error_errno(err, "mount %s", fstype);
+	mfd = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned int)(ms_to_attr(flags) | ms_to_atime(flags)));
+	if (mfd < 0)
+		return ward_error_errno(err, "fsmount %s", fstype);
+	return mfd;
 }
 
 int mnt_bind_ro(int srcfd, int dstfd, int rootfd, const char *path, uint64_t extra,
@@ -262,19 +370,60 @@ int mnt_check_in_root(int rootfd, int fd, const char *what, struct ward_error *e
 	return 0;
 }
 
+/* Is the mount `mfd` sits on mounted right on the dentry of `oldfd`? Its
+ * parent mount must be that of oldfd and its mount point oldfd's current
+ * path (/proc/self/mountinfo): a new mount id alone would also accept
+ * another mount point the path was swapped for (CVE-2021-30465). */
+static int mounted_on(int mfd, int oldfd, const char *what, struct ward_error *err)
+{
+	char fp[SAFE_FD_PATH_MAX], want[PATH_MAX];
+	uint64_t id = mnt_id(mfd), parent = mnt_id(oldfd);
+	cleanup_file FILE *f = NULL;
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	safe_fd_path(oldfd, fp);
+	n = readlink(fp, want, sizeof(want) - 1);
+	if (n < 0 || !id || !parent)
+		return ward_error_errno(err, "%s: cannot verify the new mount", what);
+	want[n] = '\0';
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return ward_error_errno(err, "%s: cannot verify the new mount", what);
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long mid, pid;
+		char *mp;
+
+		if (sscanf(line, "%llu %llu", &mid, &pid) != 2 || mid != id)
+			continue;
+		/* id parent major:minor root mountpoint ... */
+		mp = line;
+		for (int i = 0; i < 4 && mp; i++) {
+			mp = strchr(mp, ' ');
+			if (mp)
+				mp++;
+		}
+		if (!mp)
+			break;
+		mp[strcspn(mp, " ")] = '\0';
+		fs_unescape(mp);
+		if (pid == parent && strcmp(mp, want) == 0)
+			return 0;
+		break;
+	}
+	return ward_error_set(err, EBUSY, "%s: the new mount is not at its target (replaced while mounting?)",
+			      what);
+}
+
 int mnt_reopen(int rootfd, const char *path, int oldfd, struct ward_error *err)
 {
 	cleanup_close int fd = safe_openat(rootfd, path, O_PATH, 0, err);
 
 	if (fd < 0)
 		return -1;
-	if (oldfd >= 0) {
-		uint64_t before = mnt_id(oldfd), after = mnt_id(fd);
-
-		if (before && after && before == after)
-			return ward_error_set(err, EBUSY, "%s: the new mount is not at its target (replaced while mounting?)",
-					      path);
-	}
+	if (oldfd >= 0 && mounted_on(fd, oldfd, path, err) < 0)
+		return -1;
 	if (mnt_check_in_root(rootfd, fd, path, err) < 0)
 		return -1;
 	return steal_fd(fd);

@@ -27,6 +27,21 @@ int mnt_bind(int srcfd, int dstfd, bool recursive, struct ward_error *err);
 /* Attach a detached tree (open_tree/fsmount fd) onto `dstfd`. */
 int mnt_attach(int treefd, int dstfd, struct ward_error *err);
 
+/* A detached copy of `srcfd` (open_tree(2) OPEN_TREE_CLONE), to set up
+ * and then attach with mnt_attach; after that the fd is a handle on the
+ * attached mount itself. -2 when the kernel has no open_tree (use
+ * mnt_bind and mnt_reopen then). */
+int mnt_bind_tree(int srcfd, bool recursive, struct ward_error *err);
+
+/* mnt_remount_bind for a tree fd, with mount_setattr(2) (top mount). */
+int mnt_tree_flags(int tree, unsigned long flags, unsigned long cleared, struct ward_error *err);
+
+/* A new filesystem as a detached mount (fsopen/fsconfig/fsmount), its
+ * per-mount flags already set; `data` as for mount(2). -2 when it takes
+ * mount(2) (old kernel, flags fsconfig cannot express): mnt_fs then. */
+int mnt_fs_tree(const char *source, const char *fstype, unsigned long flags, const char *data,
+		struct ward_error *err);
+
 /* Like mnt_bind (recursive), but the copy is made read-only (+ `extra`:
  * MOUNT_ATTR_NOSUID/NODEV/NOEXEC), recursively, before it becomes visible.
  * Without mount_setattr(2) it falls back to a remount of the top mount,
@@ -54,8 +69,9 @@ int mnt_propagation(int mntfd, unsigned long flag, struct ward_error *err);
 int mnt_ro_tmpfs(int dstfd, struct ward_error *err);
 
 /* After mounting onto `oldfd` (the mountpoint): open the root of what is
- * now mounted at `path` inside `rootfd`, checking it really is a new
- * mount (skipped when oldfd < 0), inside the root. */
+ * now mounted at `path` inside `rootfd`, checking it is the mount made on
+ * oldfd's dentry (skipped when oldfd < 0), inside the root. Only for the
+ * mount(2) fallback: the tree fds above need no lookup at all. */
 int mnt_reopen(int rootfd, const char *path, int oldfd, struct ward_error *err);
 
 /* Is `fd` (still) inside the directory `rootfd`? Compares the paths the

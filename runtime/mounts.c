@@ -216,12 +216,30 @@ static int dir_target(int rootfd, const char *dest, struct stat *st, struct ward
 	return safe_mkdir_all(rootfd, dest, 0755, err);
 }
 
+/* A new filesystem on `dstfd` (`dest` in the root); returns a handle on
+ * that mount. fsmount + move_mount: the fd is the mount itself; mount(2)
+ * on old kernels, then a lookup checked to reach the mount just made. */
+static int new_fs(int rootfd, const char *source, int dstfd, const char *dest, const char *type,
+		  unsigned long flags, const char *data, struct ward_error *err)
+{
+	cleanup_close int tree = mnt_fs_tree(source, type, flags, data, err);
+
+	if (tree == -1)
+		return -1;
+	if (tree >= 0)
+		return mnt_attach(tree, dstfd, err) < 0 ? -1 : steal_fd(tree);
+	if (mnt_fs(source, dstfd, type, flags, data, err) < 0)
+		return -1;
+	return mnt_reopen(rootfd, dest, dstfd, err);
+}
+
 /* `tree`: an id-mapped copy of the source (idmap.c) to attach, or -1. */
 static int mount_bind(struct container *c, int rootfd, const struct spec_mount *m, const char *dest,
 		      struct mount_opts *o, int tree, struct ward_error *err)
 {
 	cleanup_free char *src = NULL;
-	cleanup_close int srcfd = -1, dstfd = -1, mfd = -1;
+	cleanup_close int srcfd = -1, dstfd = -1, mfd = -1, own_tree = -1;
+	bool second = (o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) || o->cleared;
 	struct stat st;
 
 	if (!m->source || !*m->source)
@@ -243,7 +261,29 @@ static int mount_bind(struct container *c, int rootfd, const struct spec_mount *
 		dstfd = safe_create_file(rootfd, dest, 0644, err);
 	if (dstfd < 0 || check_proc_resolved(rootfd, dstfd, NULL, srcfd, err) < 0)
 		return -1;
-	if (tree >= 0 ? mnt_attach(tree, dstfd, err) < 0 : mnt_bind(srcfd, dstfd, o->flags & MS_REC, err) < 0)
+	if (tree < 0) {
+		own_tree = mnt_bind_tree(srcfd, o->flags & MS_REC, err);
+		if (own_tree == -1)
+			return -1;
+		tree = own_tree;
+	}
+	if (tree >= 0) {
+		/* The options go onto the detached copy, which becomes visible
+		 * with them; the tree fd then is the attached mount, so nothing
+		 * is looked up again by path (CVE-2021-30465). */
+		if (second && mnt_tree_flags(tree, o->flags, o->cleared, err) < 0)
+			return -1;
+		if ((o->attr_set || o->attr_clr) && mnt_setattr(tree, true, o->attr_set, o->attr_clr, err) < 0)
+			return -1;
+		if (mnt_attach(tree, dstfd, err) < 0)
+			return -1;
+		for (size_t i = 0; i < o->n_prop; i++)
+			if (mnt_propagation(tree, o->prop[i], err) < 0)
+				return -1;
+		return 0;
+	}
+	/* No open_tree: mount(2), then the checked lookup of the new mount. */
+	if (mnt_bind(srcfd, dstfd, o->flags & MS_REC, err) < 0)
 		return -1;
 	mfd = mnt_reopen(rootfd, dest, dstfd, err);
 	if (mfd < 0)
@@ -251,7 +291,7 @@ static int mount_bind(struct container *c, int rootfd, const struct spec_mount *
 	/* A bind copies the source's flags; options need a remount. Skip it
 	 * when none were given, so the source's flags are kept as they are.
 	 * Before the recursive attributes: a remount resets the top mount. */
-	if ((o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) || o->cleared) {
+	if (second) {
 		if (mnt_remount_bind(mfd, o->flags, o->cleared, err) < 0)
 			return -1;
 	}
@@ -285,8 +325,9 @@ static int mount_procsys(struct container *c, int rootfd, const struct spec_moun
 	if (check_proc_resolved(rootfd, dstfd, m->type, -1, err) < 0)
 		return -1;
 
-	if (mnt_fs(m->source, dstfd, m->type, o->flags & ~MS_REC, o->data, err) < 0) {
-		cleanup_close int sys = -1;
+	mfd = new_fs(rootfd, m->source, dstfd, dest, m->type, o->flags & ~MS_REC, o->data, err);
+	if (mfd < 0) {
+		cleanup_close int sys = -1, tree = -1;
 
 		/* sysfs belongs to the network namespace: in a user namespace
 		 * without a network namespace of its own the kernel refuses
@@ -297,6 +338,14 @@ static int mount_procsys(struct container *c, int rootfd, const struct spec_moun
 		if (sys < 0)
 			return ward_error_errno(err, "open /sys");
 		ward_error_clear(err);
+		tree = mnt_bind_tree(sys, true, err);
+		if (tree == -1)
+			return -1;
+		if (tree >= 0) {
+			if (mnt_tree_flags(tree, o->flags, o->cleared, err) < 0 || mnt_attach(tree, dstfd, err) < 0)
+				return -1;
+			return fs_mount_apply(tree, o, err);
+		}
 		if (mnt_bind(sys, dstfd, true, err) < 0)
 			return -1;
 		mfd = mnt_reopen(rootfd, dest, dstfd, err);
@@ -306,9 +355,6 @@ static int mount_procsys(struct container *c, int rootfd, const struct spec_moun
 			return -1;
 		return fs_mount_apply(mfd, o, err);
 	}
-	mfd = mnt_reopen(rootfd, dest, dstfd, err);
-	if (mfd < 0)
-		return -1;
 	return fs_mount_apply(mfd, o, err);
 }
 
@@ -317,11 +363,12 @@ static int mount_procsys(struct container *c, int rootfd, const struct spec_moun
 static int mount_tmpfs(struct container *c, int rootfd, const struct spec_mount *m, const char *dest,
 		       struct mount_opts *o, struct ward_error *err)
 {
-	cleanup_close int dstfd = -1, mfd = -1, olddir = -1, newdir = -1;
+	cleanup_close int dstfd = -1, mfd = -1, olddir = -1, newdir = -1, tree = -1;
 	cleanup_free char *data = NULL, *labeled = NULL;
 	unsigned long flags = o->flags & ~MS_REC;
 	bool is_dev = strcmp(dest, "/dev") == 0;
 	bool late_ro = (flags & MS_RDONLY) && (o->copyup || is_dev);
+	bool detached;
 	struct stat st;
 
 	if (check_proc_dest(dest, m->type, -1, err) < 0)
@@ -349,11 +396,21 @@ static int mount_tmpfs(struct container *c, int rootfd, const struct spec_mount 
 	}
 	if (late_ro)
 		flags &= ~MS_RDONLY;
-	if (mnt_fs(m->source, dstfd, "tmpfs", flags, labeled, err) < 0)
+	/* Detached (fsmount): filled and made read-only before it is seen;
+	 * mount(2) on old kernels, found again by a checked lookup. */
+	tree = mnt_fs_tree(m->source, "tmpfs", flags, labeled, err);
+	if (tree == -1)
 		return -1;
-	mfd = mnt_reopen(rootfd, dest, dstfd, err);
-	if (mfd < 0)
-		return -1;
+	detached = tree >= 0;
+	if (detached) {
+		mfd = steal_fd(tree);
+	} else {
+		if (mnt_fs(m->source, dstfd, "tmpfs", flags, labeled, err) < 0)
+			return -1;
+		mfd = mnt_reopen(rootfd, dest, dstfd, err);
+		if (mfd < 0)
+			return -1;
+	}
 	if (o->copyup) {
 		newdir = openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (newdir < 0)
@@ -364,6 +421,8 @@ static int mount_tmpfs(struct container *c, int rootfd, const struct spec_mount 
 	/* /dev stays writable for the device nodes; rootfs_finalize makes it
 	 * read-only. */
 	if (late_ro && !is_dev && mnt_make_ro(mfd, false, 0, err) < 0)
+		return -1;
+	if (detached && mnt_attach(mfd, dstfd, err) < 0)
 		return -1;
 	return fs_mount_apply(mfd, o, err);
 }
@@ -390,9 +449,13 @@ static int mount_generic(struct container *c, int rootfd, const struct spec_moun
 		flags &= ~MS_RDONLY;
 	if (fs_label_data(c, m->type, o->data, &labeled, err) < 0)
 		return -1;
-	if (mnt_fs(m->source, dstfd, m->type, flags, labeled, err) < 0)
-		return -1;
-	mfd = mnt_reopen(rootfd, dest, remount ? -1 : dstfd, err);
+	if (remount) {
+		/* The mount dstfd is on, changed in place: dstfd is its handle. */
+		if (mnt_fs(m->source, dstfd, m->type, flags, labeled, err) < 0)
+			return -1;
+		return fs_mount_apply(dstfd, o, err);
+	}
+	mfd = new_fs(rootfd, m->source, dstfd, dest, m->type, flags, labeled, err);
 	if (mfd < 0)
 		return -1;
 	return fs_mount_apply(mfd, o, err);

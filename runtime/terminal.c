@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -76,8 +77,10 @@ static int setup_pty(const struct spec_console_size *size, bool console, char *n
 		     size_t name_len, struct ward_error *err)
 {
 	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	cleanup_close int master = -1;
+	cleanup_close int path = -1, master = -1;
 	cleanup_close int slave = -1;
+	char p[SAFE_FD_PATH_MAX];
+	struct stat st;
 	unsigned int ptn;
 	int unlock = 0;
 
@@ -85,9 +88,19 @@ static int setup_pty(const struct spec_console_size *size, bool console, char *n
 		return ward_error_errno(err, "open /");
 	/* The container's own devpts (through /dev/ptmx -> pts/ptmx), resolved
 	 * inside the new root. */
-	master = safe_openat(root, "/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC, 0, err);
-	if (master < 0)
+	path = safe_openat(root, "/dev/ptmx", O_PATH, 0, err);
+	if (path < 0)
 		return ward_error_wrap(err, "open /dev/ptmx");
+	/* Only then open it for real: an O_RDWR open of whatever the image
+	 * put there (a FIFO, some other device) could block or act on it. */
+	if (fstat(path, &st) < 0)
+		return ward_error_errno(err, "stat /dev/ptmx");
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2)
+		return ward_error_set(err, EPERM, "/dev/ptmx is not the pty multiplexer (5:2)");
+	safe_fd_path(path, p);
+	master = open(p, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return ward_error_errno(err, "open /dev/ptmx");
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
 		return ward_error_errno(err, "unlock pty");
 	if (ioctl(master, TIOCGPTN, &ptn) < 0)
