@@ -5,3 +5,51 @@ libward_a_SOURCES =
 bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c
 ward_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
+
+# security and process attributes
+libward_a_SOURCES += \
+	runtime/security.h runtime/procfs_write.c \
+	runtime/uts.c runtime/sysctl.c runtime/rlimits.c runtime/oom.c \
+	runtime/personality.c runtime/sched.c runtime/lsm.c runtime/user.c \
+	runtime/caps.c runtime/seccomp.c runtime/seccomp_enosys.c runtime/exec.c
+
+# create, start, run
+libward_a_SOURCES += \
+	runtime/container.c runtime/spawn.h runtime/process.c runtime/init.c \
+	runtime/namespaces.c runtime/namespaces.h runtime/userns.c \
+	runtime/sync.c runtime/sync.h runtime/terminal.c runtime/terminal.h runtime/exe.c \
+	runtime/cmd_create.c runtime/cmd_start.c runtime/cmd_run.c
+
+# cli, state, commands
+libward_a_SOURCES += \
+	runtime/cli.c runtime/cli.h runtime/log.c runtime/log.h runtime/jsonw.c runtime/jsonw.h \
+	runtime/state.c runtime/state.h runtime/state_config.c runtime/proc.c \
+	runtime/hooks.c runtime/signals.c runtime/signals.h \
+	runtime/cgroup.c runtime/cgroup.h runtime/cgroup_priv.h runtime/cgroup_v1.c runtime/cgroup_v2.c \
+	runtime/cmd_state.c runtime/cmd_kill.c runtime/cmd_delete.c runtime/cmd_list.c \
+	runtime/cmd_spec.c runtime/cmd_features.c
+dist_man_MANS += runtime/ward.8
+
+# filesystem
+libward_a_SOURCES += \
+	runtime/safepath.c runtime/mountopts.c runtime/mountopts.h runtime/mountfd.c runtime/mountfd.h \
+	runtime/fs.h runtime/mounts.c runtime/mounts_cgroup.c runtime/copyup.c runtime/devices.c \
+	runtime/masked.c runtime/rootfs.c
+
+# landlock
+libward_a_SOURCES += runtime/landlock.c runtime/landlock.h
+
+# resource control and the inspection commands (cgroups)
+libward_a_SOURCES += \
+	runtime/cgroup_files.c runtime/cgroup_res.c runtime/cgroup_v1_res.c runtime/cgroup_v2_res.c \
+	runtime/cgroup_devices.c runtime/cgroup_devices_v1.c runtime/cgroup_devices_bpf.c \
+	runtime/cgroup_stats.c runtime/cgroup_oom.c runtime/cgroup_cmds.h runtime/update_merge.c \
+	runtime/cmd_ps.c runtime/cmd_pause.c runtime/cmd_update.c runtime/cmd_events.c
+
+# id-mapped mounts (runtime/idmap.c)
+libward_a_SOURCES += runtime/idmap.c
+
+# exec, and the foreground relay shared with run
+libward_a_SOURCES += \
+	runtime/cmd_exec.c runtime/exec_process.c runtime/exec_process.h \
+	runtime/foreground.c runtime/foreground.h

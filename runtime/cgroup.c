@@ -1,0 +1,697 @@
+/* cgroupfs driver, common part: find the mounted hierarchies, resolve the
+ * container's path, create/join/list/destroy it in every hierarchy. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup_priv.h"
+#include "cleanup.h"
+
+static struct {
+	bool loaded;
+	struct cg_hier *h;
+	size_t n;
+	enum cgroup_mode mode;
+} cache;
+
+/* ---- detection ---- */
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* Controller names the kernel knows, from /proc/cgroups (read once). */
+static bool known_controller(const char *name)
+{
+	static char names[4096];
+	static bool loaded;
+	size_t len = strlen(name);
+
+	if (!loaded) {
+		cleanup_file FILE *f = fopen("/proc/cgroups", "re");
+		char line[256];
+		size_t used = 0;
+		loaded = true;
+		while (f && fgets(line, sizeof(line), f)) {
+			size_t n = strcspn(line, "\t ");
+			if (line[0] == '#' || used + n + 2 >= sizeof(names))
+				continue;
+			memcpy(names + used, line, n);
+			names[used + n] = '\n';
+			used += n + 1;
+		}
+	}
+	for (const char *p = names; *p; p = strchr(p, '\n') + 1)
+		if (strncmp(p, name, len) == 0 && p[len] == '\n')
+			return true;
+	return false;
+}
+
+/* v1 super options: "rw,cpu,cpuacct" -> {"cpu","cpuacct"}. */
+static char **v1_controllers(const char *superopts)
+{
+	cleanup_free char *copy = strdup(superopts);
+	char **v = calloc(1, sizeof(char *));
+	size_t n = 0;
+	char *save = NULL;
+
+	if (!copy || !v) {
+		free(v);
+		return NULL;
+	}
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "name=", 5) != 0 && !known_controller(tok))
+			continue;
+		char **nv = realloc(v, (n + 2) * sizeof(char *));
+		if (!nv)
+			break;
+		v = nv;
+		v[n] = strdup(tok);
+		v[n + 1] = NULL;
+		if (v[n])
+			n++;
+	}
+	return v;
+}
+
+static void add_hier(const char *mnt, const char *superopts, bool v2)
+{
+	struct cg_hier *h = realloc(cache.h, (cache.n + 1) * sizeof(*h));
+
+	if (!h)
+		return;
+	cache.h = h;
+	h[cache.n].mnt = strdup(mnt);
+	h[cache.n].v2 = v2;
+	h[cache.n].controllers = v2 ? NULL : v1_controllers(superopts);
+	if (h[cache.n].mnt && (v2 || h[cache.n].controllers))
+		cache.n++;
+}
+
+static void load(void)
+{
+	cleanup_file FILE *f = NULL;
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	/* One entry per hierarchy: the same superblock may be mounted twice. */
+	char seen[64][32];
+	size_t nseen = 0;
+	bool v1 = false, v2 = false;
+
+	if (cache.loaded)
+		return;
+	cache.loaded = true;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		char devno[32], root[4096], mnt[4096];
+		if (sscanf(line, "%*s %*s %31s %4095s %4095s", devno, root, mnt) != 3)
+			continue;
+		char *sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		char fstype[32], source[4096], superopts[4096];
+		if (sscanf(sep + 3, "%31s %4095s %4095s", fstype, source, superopts) != 3)
+			continue;
+		bool is_v2 = strcmp(fstype, "cgroup2") == 0;
+		if (!is_v2 && strcmp(fstype, "cgroup") != 0)
+			continue;
+		/* A bind mount of a sub-tree would shift every path. */
+		if (strcmp(root, "/") != 0)
+			continue;
+		bool dup = false;
+		for (size_t i = 0; i < nseen; i++)
+			dup |= strcmp(seen[i], devno) == 0;
+		if (dup || nseen == 64)
+			continue;
+		snprintf(seen[nseen++], sizeof(seen[0]), "%s", devno);
+		unescape_octal(mnt);
+		add_hier(mnt, superopts, is_v2);
+		v1 |= !is_v2;
+		v2 |= is_v2;
+	}
+	cache.mode = v1 && v2 ? CGROUP_MODE_HYBRID : v1 ? CGROUP_MODE_V1 : v2 ? CGROUP_MODE_V2
+									    : CGROUP_MODE_NONE;
+}
+
+enum cgroup_mode cgroup_detect_mode(void)
+{
+	load();
+	return cache.mode;
+}
+
+const char *cgroup_mode_name(enum cgroup_mode m)
+{
+	switch (m) {
+	case CGROUP_MODE_V1:
+		return "v1";
+	case CGROUP_MODE_HYBRID:
+		return "hybrid";
+	case CGROUP_MODE_V2:
+		return "v2";
+	case CGROUP_MODE_NONE:
+		break;
+	}
+	return "none";
+}
+
+size_t cg_hier_count(void)
+{
+	load();
+	return cache.n;
+}
+
+const struct cg_hier *cg_hier_at(size_t i)
+{
+	load();
+	return i < cache.n ? &cache.h[i] : NULL;
+}
+
+const struct cg_hier *cg_hier_v2(void)
+{
+	load();
+	for (size_t i = 0; i < cache.n; i++)
+		if (cache.h[i].v2)
+			return &cache.h[i];
+	return NULL;
+}
+
+bool cg_hier_has(const struct cg_hier *h, const char *controller)
+{
+	for (char **c = h->controllers; c && *c; c++)
+		if (strcmp(*c, controller) == 0)
+			return true;
+	return false;
+}
+
+const struct cg_hier *cg_hier_v1(const char *controller)
+{
+	load();
+	for (size_t i = 0; i < cache.n; i++)
+		if (!cache.h[i].v2 && cg_hier_has(&cache.h[i], controller))
+			return &cache.h[i];
+	return NULL;
+}
+
+const char *cgroup_mountpoint(const char *controller)
+{
+	const struct cg_hier *h;
+
+	if (!controller || !*controller || strcmp(controller, "unified") == 0)
+		h = cg_hier_v2();
+	else
+		h = cg_hier_v1(controller);
+	return h ? h->mnt : NULL;
+}
+
+/* ---- paths ---- */
+
+/* Lexically clean an absolute path: no "", "." or ".." components, and ".."
+ * stops at "/" (a cgroupsPath must not climb out of the hierarchy). */
+static char *clean_abs(const char *base, const char *rel)
+{
+	size_t cap = strlen(base) + (rel ? strlen(rel) : 0) + 3;
+	char *out = malloc(cap);
+	cleanup_free char *joined = malloc(cap);
+
+	if (!out || !joined) {
+		free(out);
+		return NULL;
+	}
+	snprintf(joined, cap, "%s/%s", base, rel ? rel : "");
+	size_t len = 0;
+	char *save = NULL;
+	for (char *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--; /* the slash */
+			continue;
+		}
+		out[len++] = '/';
+		memcpy(out + len, c, strlen(c));
+		len += strlen(c);
+	}
+	if (len == 0)
+		out[len++] = '/';
+	out[len] = '\0';
+	return out;
+}
+
+/* ward's place in the process-tree hierarchy (see cgroup.h). */
+static char *own_cgroup(void)
+{
+	cleanup_file FILE *f = fopen("/proc/self/cgroup", "re");
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	const char *want = cg_hier_v2() ? "" : "name=systemd";
+	char *found = NULL;
+
+	while (f && !found && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		if (strcmp(c1 + 1, want) == 0)
+			found = strdup(c2 + 1);
+	}
+	return found ? found : strdup("/");
+}
+
+char *cgroup_resolve_path(const struct spec *s, const char *id)
+{
+	const char *p = s && s->linux ? s->linux->cgroups_path : NULL;
+
+	if (p && p[0] == '/')
+		return clean_abs("/", p);
+	cleanup_free char *base = own_cgroup();
+	if (!base)
+		return NULL;
+	/* Pure v2: our own cgroup has processes (us, at least), so it cannot
+	 * hand controllers down ("no internal processes"); its parent can.
+	 * runc's fs2 driver makes the same choice. */
+	if (cgroup_detect_mode() == CGROUP_MODE_V2) {
+		char *slash = strrchr(base, '/');
+		if (slash && slash != base)
+			*slash = '\0';
+		else if (slash)
+			slash[1] = '\0';
+	}
+	return clean_abs(base, p && *p ? p : id);
+}
+
+int cgroup_check_driver(bool systemd, struct ward_error *err)
+{
+	if (!systemd)
+		return 0;
+	if (access("/run/systemd/system", F_OK) < 0)
+		return ward_error_set(err, 0,
+				      "systemd cgroup driver requested but systemd is not running");
+	return ward_error_set(err, 0, "systemd cgroup driver is not supported by ward; "
+				      "use the cgroupfs driver (no --systemd-cgroup)");
+}
+
+char *cg_dir(const struct cg_hier *h, const char *path)
+{
+	char *d;
+
+	if (asprintf(&d, "%s%s", h->mnt, strcmp(path, "/") == 0 ? "" : path) < 0)
+		return NULL;
+	return d;
+}
+
+int cg_write(const char *dir, const char *file, const char *value, struct ward_error *err)
+{
+	cleanup_free char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", dir, file) < 0)
+		return ward_error_set(err, ENOMEM, "cgroup write");
+	cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return ward_error_errno(err, "open %s", p);
+	size_t len = strlen(value);
+	ssize_t n = write(fd, value, len);
+	if (n < 0)
+		return ward_error_errno(err, "write %s to %s", value, p);
+	if ((size_t)n != len)
+		return ward_error_set(err, EIO, "short write to %s", p);
+	return 0;
+}
+
+int cg_read(const char *dir, const char *file, char *buf, size_t size, struct ward_error *err)
+{
+	cleanup_free char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", dir, file) < 0)
+		return ward_error_set(err, ENOMEM, "cgroup read");
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return ward_error_errno(err, "open %s", p);
+	ssize_t n = read(fd, buf, size - 1);
+	if (n < 0)
+		return ward_error_errno(err, "read %s", p);
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* Whether the unified root offers a controller (its cgroup.controllers). */
+static bool v2_offers(const char *controller)
+{
+	const struct cg_hier *h = cg_hier_v2();
+	char buf[512];
+	size_t len = strlen(controller);
+
+	if (!h || cg_read(h->mnt, "cgroup.controllers", buf, sizeof(buf), NULL) < 0)
+		return false;
+	for (char *p = buf; (p = strstr(p, controller)); p += len)
+		if ((p == buf || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\n' || !p[len]))
+			return true;
+	return false;
+}
+
+const struct cg_hier *cg_controller_hier(const char *controller)
+{
+	const struct cg_hier *h = cg_hier_v1(controller);
+
+	if (h)
+		return h;
+	/* v2 names: the v1 "blkio" is "io" there. */
+	if (strcmp(controller, "blkio") == 0)
+		controller = "io";
+	return v2_offers(controller) ? cg_hier_v2() : NULL;
+}
+
+int cgroup_open_v2_dir(const char *path, struct ward_error *err)
+{
+	const struct cg_hier *h = cg_hier_v2();
+
+	if (!h)
+		return ward_error_set(err, ENOENT, "no cgroup2 hierarchy is mounted");
+	cleanup_free char *dir = cg_dir(h, path);
+	if (!dir)
+		return ward_error_set(err, ENOMEM, "cgroup path");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ward_error_errno(err, "open cgroup %s", dir);
+	return fd;
+}
+
+static bool is_root(const char *path)
+{
+	return !path || strcmp(path, "/") == 0 || path[0] != '/';
+}
+
+/* ---- membership ---- */
+
+int cgroup_create(const char *path, struct ward_error *err)
+{
+	if (is_root(path))
+		return ward_error_set(err, EINVAL, "refusing to use cgroup path \"%s\"",
+				      path ? path : "");
+	if (cg_hier_count() == 0)
+		return ward_error_set(err, ENOENT, "no cgroup hierarchy is mounted");
+	for (size_t i = 0; i < cg_hier_count(); i++) {
+		const struct cg_hier *h = cg_hier_at(i);
+		cleanup_free char *dir = cg_dir(h, path);
+		if (!dir)
+			return ward_error_set(err, ENOMEM, "cgroup path");
+		size_t start = strlen(h->mnt);
+		/* One level at a time, so new cpuset levels can be filled in. */
+		for (char *p = dir + start + 1;; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			char saved = *p;
+			*p = '\0';
+			if (mkdir(dir, 0755) == 0) {
+				if (cg_hier_has(h, "cpuset") && cg_v1_cpuset_init(dir, err) < 0)
+					return -1;
+			} else if (errno == EACCES || errno == EPERM || errno == EROFS) {
+				ward_error_errno(err, "create cgroup %s", dir);
+				if (geteuid() != 0)
+					ward_error_wrap(err, "rootless: no write access to the cgroup "
+							     "tree (set linux.cgroupsPath to a cgroup "
+							     "delegated to uid %u)", (unsigned)geteuid());
+				return -1;
+			} else if (errno != EEXIST) {
+				return ward_error_errno(err, "create cgroup %s", dir);
+			}
+			*p = saved;
+			if (saved == '\0')
+				break;
+		}
+	}
+	/* A pure v2 host: make the controllers reach the new cgroup, as runc
+	 * does; ones that cannot be enabled fail later only if needed. */
+	if (cgroup_detect_mode() == CGROUP_MODE_V2)
+		cg_v2_enable_all(path);
+	return 0;
+}
+
+int cgroup_join(const char *path, pid_t pid, struct ward_error *err)
+{
+	char num[24];
+
+	if (is_root(path))
+		return ward_error_set(err, EINVAL, "refusing to use cgroup path \"%s\"",
+				      path ? path : "");
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	for (size_t i = 0; i < cg_hier_count(); i++) {
+		cleanup_free char *dir = cg_dir(cg_hier_at(i), path);
+		if (!dir)
+			return ward_error_set(err, ENOMEM, "cgroup path");
+		if (cg_write(dir, "cgroup.procs", num, err) < 0)
+			return ward_error_wrap(err, "join cgroup");
+	}
+	return 0;
+}
+
+bool cgroup_exists(const char *path)
+{
+	struct stat sb;
+
+	for (size_t i = 0; path && i < cg_hier_count(); i++) {
+		cleanup_free char *dir = cg_dir(cg_hier_at(i), path);
+		if (dir && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return true;
+	}
+	return false;
+}
+
+/* rmdir a cgroup after its children (cgroupfs only allows removing empty
+ * leaves; the files inside are not removable and need not be). */
+static int rmdir_tree(const char *dir, int depth)
+{
+	cleanup_dir DIR *d = opendir(dir);
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	if (depth > 64) {
+		errno = ELOOP;
+		return -1;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		cleanup_free char *sub = NULL;
+		if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
+			return -1;
+		if (rmdir_tree(sub, depth + 1) < 0)
+			return -1;
+	}
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int cgroup_destroy(const char *path, struct ward_error *err)
+{
+	size_t n = cg_hier_count();
+	bool done[n + 1];
+	int delay_ms = 10;
+
+	if (is_root(path))
+		return ward_error_set(err, EINVAL, "refusing to remove cgroup path \"%s\"",
+				      path ? path : "");
+	memset(done, 0, sizeof(done));
+	/* Right after the last task exits the kernel may still report the
+	 * cgroup busy for a moment; retry with backoff (~0.6 s in total). */
+	for (int attempt = 0;; attempt++) {
+		bool pending = false;
+		const char *failed = NULL;
+		int saved = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (done[i])
+				continue;
+			cleanup_free char *dir = cg_dir(cg_hier_at(i), path);
+			if (dir && rmdir_tree(dir, 0) == 0) {
+				done[i] = true;
+				continue;
+			}
+			pending = true;
+			if (!failed) {
+				saved = dir ? errno : ENOMEM;
+				failed = cg_hier_at(i)->mnt;
+			}
+		}
+		if (!pending)
+			return 0;
+		if (attempt == 5 || (saved != EBUSY && saved != ENOTEMPTY))
+			return ward_error_set(err, saved, "remove cgroup %s%s", failed, path);
+		struct timespec ts = { 0, delay_ms * 1000000L };
+		nanosleep(&ts, NULL);
+		delay_ms *= 2;
+	}
+}
+
+static int read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, int depth,
+		      struct ward_error *err)
+{
+	cleanup_free char *file = NULL;
+
+	if (asprintf(&file, "%s/cgroup.procs", dir) < 0)
+		return ward_error_set(err, ENOMEM, "cgroup pids");
+	cleanup_file FILE *f = fopen(file, "re");
+	if (!f)
+		return ward_error_errno(err, "open %s", file);
+	long v;
+	while (fscanf(f, "%ld", &v) == 1) {
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			pid_t *np = realloc(*pids, *cap * sizeof(pid_t));
+			if (!np)
+				return ward_error_set(err, ENOMEM, "cgroup pids");
+			*pids = np;
+		}
+		(*pids)[(*n)++] = (pid_t)v;
+	}
+	if (depth > 64)
+		return 0;
+	cleanup_dir DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		cleanup_free char *sub = NULL;
+		if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
+			return ward_error_set(err, ENOMEM, "cgroup pids");
+		if (read_procs(sub, pids, n, cap, depth + 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every hierarchy holds every task: read the unified one when the container
+ * has a directory there, else the first v1 one that does. */
+static char *pids_dir(const char *path)
+{
+	const struct cg_hier *v2 = cg_hier_v2();
+	struct stat sb;
+	char *dir;
+
+	if (v2) {
+		dir = cg_dir(v2, path);
+		if (dir && stat(dir, &sb) == 0)
+			return dir;
+		free(dir);
+	}
+	for (size_t i = 0; i < cg_hier_count(); i++) {
+		if (cg_hier_at(i)->v2)
+			continue;
+		dir = cg_dir(cg_hier_at(i), path);
+		if (dir && stat(dir, &sb) == 0)
+			return dir;
+		free(dir);
+	}
+	return NULL;
+}
+
+pid_t *cgroup_pids(const char *path, size_t *n, struct ward_error *err)
+{
+	pid_t *pids = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (is_root(path)) {
+		ward_error_set(err, EINVAL, "refusing to list cgroup path \"%s\"", path ? path : "");
+		return NULL;
+	}
+	cleanup_free char *dir = pids_dir(path);
+	if (dir && read_procs(dir, &pids, n, &cap, 0, err) < 0) {
+		free(pids);
+		return NULL;
+	}
+	/* No cgroup directory (already destroyed): no processes. */
+	if (!pids && !(pids = malloc(sizeof(pid_t))))
+		ward_error_set(err, ENOMEM, "cgroup pids");
+	return pids;
+}
+
+/* ---- freezer and signals (dispatch to the version that is mounted) ---- */
+
+bool cgroup_is_frozen(const char *path)
+{
+	if (is_root(path))
+		return false;
+	return cg_v1_is_frozen(path) || cg_v2_is_frozen(path);
+}
+
+int cgroup_set_frozen(const char *path, bool frozen, struct ward_error *err)
+{
+	if (is_root(path))
+		return ward_error_set(err, EINVAL, "refusing to freeze cgroup path \"%s\"",
+				      path ? path : "");
+	/* v1 freezer when mounted (hybrid hosts), else the v2 core freezer. */
+	if (cg_hier_v1("freezer"))
+		return cg_v1_set_frozen(path, frozen, err);
+	if (cg_hier_v2())
+		return cg_v2_set_frozen(path, frozen, err);
+	return ward_error_set(err, ENOTSUP, "no cgroup freezer is available");
+}
+
+int cgroup_signal_all(const char *path, int sig, struct ward_error *err)
+{
+	if (is_root(path))
+		return ward_error_set(err, EINVAL, "refusing to signal cgroup path \"%s\"",
+				      path ? path : "");
+	bool was_frozen = cgroup_is_frozen(path);
+	if (sig == SIGKILL) {
+		int r = cg_v2_kill(path, err);
+		if (r < 0)
+			return -1;
+		if (r > 0) {
+			/* v1-frozen tasks only die once thawed. */
+			if (was_frozen)
+				cgroup_set_frozen(path, false, NULL);
+			return 0;
+		}
+	}
+	/* Frozen, the set of tasks cannot change (no fork, no exit, so no pid
+	 * reuse) while we walk it. Best effort: without a freezer we still
+	 * signal what we see. */
+	bool froze = !was_frozen && cgroup_set_frozen(path, true, NULL) == 0;
+	size_t n;
+	cleanup_free pid_t *pids = cgroup_pids(path, &n, err);
+	int ret = 0;
+	if (!pids) {
+		ret = -1;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			if (kill(pids[i], sig) < 0 && errno != ESRCH && ret == 0)
+				ret = ward_error_errno(err, "signal pid %d", (int)pids[i]);
+		}
+	}
+	if (froze || (sig == SIGKILL && was_frozen))
+		cgroup_set_frozen(path, false, NULL);
+	return ret;
+}

@@ -1,0 +1,118 @@
+/* Control groups: hierarchy detection (v1, v2, hybrid), path resolution and
+ * the membership operations every container needs (create, join, list,
+ * freeze, signal, destroy). Resource controllers build on top of this.
+ *
+ * A cgroup "path" below is always absolute and relative to the root of each
+ * hierarchy ("/ward-test/c1"); the container has the same path in every
+ * mounted hierarchy (all v1 hierarchies, including named ones such as
+ * name=systemd, and the cgroup2 one). */
+#ifndef WARD_CGROUP_H
+#define WARD_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+enum cgroup_mode {
+	CGROUP_MODE_NONE,   /* nothing mounted */
+	CGROUP_MODE_V1,     /* only v1 hierarchies */
+	CGROUP_MODE_HYBRID, /* v1 controllers + a cgroup2 mount without them */
+	CGROUP_MODE_V2,     /* unified only */
+};
+
+/* Parsed once from /proc/self/mountinfo and cached. */
+enum cgroup_mode cgroup_detect_mode(void);
+const char *cgroup_mode_name(enum cgroup_mode m); /* "v1", "hybrid", "v2", "none" */
+
+/* The mount point of the hierarchy holding `controller` ("memory", "freezer",
+ * "name=systemd"); "" or "unified" selects the cgroup2 mount. NULL when not
+ * mounted. The string belongs to the cache. */
+const char *cgroup_mountpoint(const char *controller);
+
+/* The container's cgroup path, per runc's cgroupfs driver: an absolute
+ * linux.cgroupsPath is used as is; a relative one, or the default `<id>` when
+ * absent, goes below ward's own cgroup. ward takes its own cgroup from the
+ * process-tree hierarchy (the cgroup2 entry of /proc/self/cgroup, else
+ * name=systemd, else "/") so that one path holds in every hierarchy; on a
+ * pure v2 host the parent of that cgroup, as runc's fs2 driver does (a
+ * cgroup with processes cannot pass controllers down). ".." is resolved
+ * lexically and cannot climb above the root. malloc'd. */
+char *cgroup_resolve_path(const struct spec *s, const char *id);
+
+/* --systemd-cgroup: a clear error, since ward only drives cgroupfs. */
+int cgroup_check_driver(bool systemd, struct ward_error *err);
+
+/* mkdir -p the path in every hierarchy (cpuset.cpus/mems of new v1 cpuset
+ * levels are copied from the parent so that tasks can join). Refuses "/". */
+int cgroup_create(const char *path, struct ward_error *err);
+/* Write pid to cgroup.procs in every hierarchy. */
+int cgroup_join(const char *path, pid_t pid, struct ward_error *err);
+/* rmdir the path (and sub-cgroups the container made below it) in every
+ * hierarchy; missing directories are fine. Parents are left alone, as runc
+ * does: they may be shared. Retries briefly on EBUSY. */
+int cgroup_destroy(const char *path, struct ward_error *err);
+/* Every pid in the cgroup and its descendants (read from one hierarchy).
+ * malloc'd; *n = 0 and a non-NULL array when empty; NULL on error. */
+pid_t *cgroup_pids(const char *path, size_t *n, struct ward_error *err);
+/* true if the path exists in at least one hierarchy. */
+bool cgroup_exists(const char *path);
+
+/* Freezer: v1 freezer.state FROZEN, or v2 cgroup.freeze. */
+bool cgroup_is_frozen(const char *path);
+/* Freeze or thaw and wait until the kernel reports the new state. */
+int cgroup_set_frozen(const char *path, bool frozen, struct ward_error *err);
+
+/* Send sig to every process in the cgroup. SIGKILL uses cgroup.kill where the
+ * kernel has it (atomic against fork); otherwise the cgroup is frozen while
+ * the pids are collected and signalled, then returned to its previous state
+ * (thawed after SIGKILL, so that v1-frozen tasks can die). */
+int cgroup_signal_all(const char *path, int sig, struct ward_error *err);
+
+/* ---- resources (cgroup_res.c and the per-version files) ---- */
+
+/* Write linux.resources into the container's cgroup, in every hierarchy
+ * that holds a controller the fields need (v1, v2, or per controller on a
+ * hybrid host). A field whose controller the host lacks is an error naming
+ * it; fields the kernel no longer honours (memory.kernel) are ignored with
+ * a warning.
+ * initial (create): the cgroup is new; the device policy is always written
+ * (the spec's rules, then ward's default devices), also when r is NULL.
+ * !initial (update): memory.checkBeforeUpdate is honoured, and the device
+ * policy is replaced only when r lists rules. */
+int cgroup_apply_resources(const char *path, const struct spec_resources *r, bool initial,
+			   struct ward_error *err);
+
+/* For clone3(CLONE_INTO_CGROUP): the container's cgroup2 directory opened
+ * O_DIRECTORY|O_CLOEXEC. ENOENT when the host has no cgroup2 hierarchy. On
+ * a hybrid host the v1 hierarchies still need cgroup_join (which is a no-op
+ * for the unified one then). */
+int cgroup_open_v2_dir(const char *path, struct ward_error *err);
+
+/* ---- statistics and OOM (cgroup_stats.c) ---- */
+
+/* Write the "data" object of `events` (runc's types.Stats shape) for the
+ * cgroup: cpu, cpuset, memory, pids, blkio, hugetlb, intel_rdt,
+ * network_interfaces. Controllers the host lacks are left at zero. */
+struct jsonw;
+int cgroup_stats_json(const char *path, struct jsonw *w, struct ward_error *err);
+
+/* OOM kills so far in the cgroup: v1 memory.oom_control "oom_kill", v2
+ * memory.events "oom_kill". */
+int cgroup_oom_kills(const char *path, uint64_t *out, struct ward_error *err);
+
+/* Notification of OOM events: a pollable fd (an eventfd registered through
+ * cgroup.event_control on v1, inotify on memory.events and cgroup.events on
+ * v2). */
+struct cgroup_oom_watch;
+struct cgroup_oom_watch *cgroup_oom_watch_open(const char *path, struct ward_error *err);
+int cgroup_oom_watch_fd(const struct cgroup_oom_watch *w);
+/* Once the fd is readable: the number of new OOM events (>= 0); *gone is
+ * set when the cgroup was removed or emptied (the container exited). */
+int cgroup_oom_watch_read(struct cgroup_oom_watch *w, bool *gone);
+void cgroup_oom_watch_close(struct cgroup_oom_watch *w);
+
+#endif
