@@ -168,7 +168,8 @@ static int load_spec(struct container *c, struct ward_error *err)
 	}
 	if (c->spec != s)
 		spec_free(s);
-	return 0;
+	/* Before anything is created: a label this host cannot apply. */
+	return lsm_check(c->spec->process, err);
 }
 
 /* root.path, relative to the bundle unless absolute, made canonical. */

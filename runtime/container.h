@@ -115,6 +115,10 @@ int scheduler_apply(const struct spec_process *p, struct ward_error *err);
 /* LSM labels for the next exec; a clear error when requested but the LSM is off. */
 int apparmor_apply(const struct spec_process *p, struct ward_error *err);
 int selinux_apply(const struct spec_process *p, struct ward_error *err);
+/* The requested LSM labels can be applied on this host (create-time check). */
+int lsm_check(const struct spec_process *p, struct ward_error *err);
+/* SELinux is built in and enabled on this host (mount labels need it). */
+bool selinux_host_enabled(void);
 /* setgroups + setresgid + setresuid + umask, keeping capabilities across. */
 int user_apply(const struct spec_process *p, struct ward_error *err);
 /* All five sets via libcap; caps unknown to the running kernel are skipped. */

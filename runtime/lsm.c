@@ -65,6 +65,15 @@ int apparmor_apply(const struct spec_process *p, struct ward_error *err)
 
 /* ---- SELinux ---- */
 
+bool selinux_host_enabled(void)
+{
+#ifdef HAVE_SELINUX
+	return is_selinux_enabled() > 0;
+#else
+	return false;
+#endif
+}
+
 #ifdef HAVE_SELINUX
 int selinux_apply(const struct spec_process *p, struct ward_error *err)
 {
@@ -92,3 +101,18 @@ int selinux_apply(const struct spec_process *p, struct ward_error *err)
 			      "selinux label is specified in config, but ward was built without SELinux support");
 }
 #endif
+
+/* The labels the process asks for can be applied on this host: checked at
+ * create (and before exec's fork), so a config that cannot run fails there
+ * rather than after `start`, as with runc. */
+int lsm_check(const struct spec_process *p, struct ward_error *err)
+{
+	if (p->apparmor_profile && p->apparmor_profile[0] && !apparmor_enabled())
+		return ward_error_set(err, 0,
+				      "apparmor profile \"%s\" requested but AppArmor is not enabled on this host",
+				      p->apparmor_profile);
+	if (p->selinux_label && p->selinux_label[0] && !selinux_host_enabled())
+		return ward_error_set(err, 0,
+				      "selinux label is specified in config, but selinux is disabled or not supported");
+	return 0;
+}

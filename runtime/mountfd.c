@@ -150,8 +150,9 @@ int mnt_fs_tree(const char *source, const char *fstype, unsigned long flags, con
 	int mfd;
 
 	/* What fsconfig cannot say the way mount(2) does (MS_I_VERSION, a
-	 * tmpfs mpol= node list with commas): mount(2) then. */
-	if ((flags & ~known) || (data && strstr(data, "mpol=")))
+	 * tmpfs mpol= node list, a quoted SELinux context= with commas):
+	 * mount(2) then. */
+	if ((flags & ~known) || (data && (strstr(data, "mpol=") || strstr(data, "context="))))
 		return -2;
 	fs = fsopen(fstype, FSOPEN_CLOEXEC);
 	if (fs < 0)

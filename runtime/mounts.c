@@ -115,9 +115,24 @@ int fs_dev_mount(const struct spec *s, bool *bind, struct mount_opts *opts, stru
 int fs_label_data(const struct container *c, const char *fstype, const char *data, char **out,
 		  struct ward_error *err)
 {
-	/* SELinux: append context="<linux.mountLabel>" here (not for proc,
-	 * sysfs or binds) once labels are supported. */
+	const char *label = c->spec->linux ? c->spec->linux->mount_label : NULL;
+
 	*out = NULL;
+	/* linux.mountLabel: the context= option of every filesystem mounted
+	 * fresh (proc, sysfs and cgroup files carry their own labels). */
+	if (label && label[0] && strcmp(fstype, "proc") != 0 && strcmp(fstype, "sysfs") != 0 &&
+	    strncmp(fstype, "cgroup", 6) != 0) {
+		if (!selinux_host_enabled())
+			return ward_error_set(err, 0,
+					      "linux.mountLabel is specified in config, but selinux is disabled or not supported");
+		/* Quoted: MCS categories hold commas ("s0:c1,c2"). */
+		if (asprintf(out, "%s%scontext=\"%s\"", data ? data : "", data && data[0] ? "," : "",
+			     label) < 0) {
+			*out = NULL;
+			return ward_error_set(err, ENOMEM, "mount data");
+		}
+		return 0;
+	}
 	if (data && !(*out = strdup(data)))
 		return ward_error_set(err, ENOMEM, "mount data");
 	return 0;
