@@ -22,6 +22,7 @@
 #include "log.h"
 #include "security.h"
 #include "spawn.h"
+#include "state.h"
 #include "sync.h"
 #include "terminal.h"
 
@@ -142,9 +143,10 @@ static int userns_sync(void *arg, struct ward_error *err)
  * when ids are mapped). --no-new-keyring keeps the inherited one. */
 static int join_session_keyring(const struct spawn *sp, struct ward_error *err)
 {
-	char name[1100], desc[256];
+	char name[sizeof("_ses.") + STATE_ID_MAX];
+	cleanup_free char *desc = NULL;
+	long key, len, need;
 	unsigned perm;
-	long key;
 
 	if (sp->c->no_new_keyring)
 		return 0;
@@ -155,8 +157,22 @@ static int join_session_keyring(const struct spawn *sp, struct ward_error *err)
 			return 0;
 		return ward_error_errno(err, "join session keyring");
 	}
-	if (syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc), 0) < 0)
-		return ward_error_errno(err, "describe session keyring");
+	/* The description embeds the id: ask for its size, and fill the buffer
+	 * only when it fits (the kernel copies nothing into a short one). */
+	need = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, NULL, 0, 0);
+	for (;;) {
+		if (need < 0)
+			return ward_error_errno(err, "describe session keyring");
+		free(desc);
+		desc = malloc(need + 1);
+		if (desc == NULL)
+			return ward_error_set(err, ENOMEM, "describe session keyring");
+		len = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, need + 1, 0);
+		if (len >= 0 && len <= need + 1)
+			break;
+		need = len;
+	}
+	desc[len > 0 ? len - 1 : 0] = '\0';
 	/* "type;uid;gid;perm;description" */
 	char *p = desc;
 	for (int i = 0; i < 3 && p; i++) {

@@ -23,7 +23,6 @@
 #include "state.h"
 
 #define STATE_FILE "state.json"
-#define STATE_ID_MAX 1024
 #define STATE_FILE_MAX (4 << 20)
 
 const char *container_status_name(enum container_status s)
@@ -65,8 +64,12 @@ int state_validate_id(const char *id, struct ward_error *err)
 
 	/* The first character must be alphanumeric, which also rules out "."
 	 * and ".."; no '/' anywhere keeps <root>/<id> one level deep. */
-	if (len == 0 || len > STATE_ID_MAX)
+	if (len == 0)
 		return set_plain(err, EINVAL, "invalid container ID format");
+	if (len > STATE_ID_MAX)
+		return ward_error_set(err, ENAMETOOLONG,
+				      "invalid container ID format: longer than %d characters",
+				      STATE_ID_MAX);
 	for (size_t i = 0; i < len; i++)
 		if (!id_char(id[i], i == 0))
 			return set_plain(err, EINVAL, "invalid container ID format");

@@ -11,6 +11,10 @@
 #include "error.h"
 #include "spec.h"
 
+/* The id names the state directory, the default cgroup directory and the
+ * session keyring: one path component (NAME_MAX). */
+#define STATE_ID_MAX 255
+
 enum container_status {
 	STATUS_CREATING,
 	STATUS_CREATED,

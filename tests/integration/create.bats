@@ -113,3 +113,51 @@ teardown() { teardown_bundle; }
 	[ "$(container_status ct2)" = created ]
 	[ "$(container_pid ct1)" != "$(container_pid ct2)" ]
 }
+
+@test "the longest accepted id (255 characters) works end to end" {
+	local id cgname pid
+	id=L$(printf 'x%.0s' {1..250})-.+_
+	[ ${#id} -eq 255 ] || fail "id is ${#id} characters"
+	# the cgroup directory gets a name of the same length (cleaned up by
+	# teardown through the test's prefix); /proc/keys shows the keyring
+	cgname=$TEST_NAME-${id:$((${#TEST_NAME} + 1))}
+	update_config --arg cg "/$CGROUP_PARENT/$cgname" \
+		'.linux.cgroupsPath = $cg | .linux.maskedPaths -= ["/proc/keys"]'
+	run ward_detached create "$id"
+	assert_success
+	[ -d "$WARD_ROOT/$id" ] || fail "no state directory named by the id"
+	run ward start "$id"
+	assert_success
+	run ward exec "$id" cat /proc/keys
+	assert_success
+	assert_output_contains " keyring   _ses.$id: "
+	pid=$(container_pid "$id")
+	run grep -E '^[0-9]+:pids:' "/proc/$pid/cgroup"
+	assert_success
+	assert_output_contains "/$CGROUP_PARENT/$cgname"
+	run ward state "$id"
+	assert_success
+	[ "$(jq -r .id <<<"$output")" = "$id" ] || fail "state: $output"
+	run ward list -q
+	assert_success
+	assert_line "$id"
+	run ward ps "$id"
+	assert_success
+	assert_output_contains "sleep 1000"
+	run ward kill "$id" KILL
+	assert_success
+	wait_for_container 50 0.1 "$id" stopped
+	run ward delete "$id"
+	assert_success
+	[ ! -e "$WARD_ROOT/$id" ] || fail "state directory left behind"
+}
+
+@test "an id longer than a file name is refused with a clear error" {
+	local id
+	requires_ward "a length limit on container ids"
+	id=$(printf 'y%.0s' {1..256})
+	run ward_detached create "$id"
+	assert_failure
+	assert_output_contains "longer than 255 characters"
+	[ ! -e "$WARD_ROOT/$id" ] || fail "state directory created"
+}

@@ -259,12 +259,12 @@ static void test_ids(void)
 	   "must start alphanumeric");
 	ok(state_validate_id("a b", NULL) < 0 && state_validate_id("a\nb", NULL) < 0,
 	   "whitespace refused");
-	memset(longid, 'a', 1024);
-	longid[1024] = '\0';
-	is_int(state_validate_id(longid, NULL), 0, "1024 bytes allowed");
-	longid[1024] = 'a';
-	longid[1025] = '\0';
-	ok(state_validate_id(longid, NULL) < 0, "1025 bytes refused");
+	memset(longid, 'a', 255);
+	longid[255] = '\0';
+	is_int(state_validate_id(longid, NULL), 0, "255 bytes (NAME_MAX) allowed");
+	longid[255] = 'a';
+	longid[256] = '\0';
+	ok(state_validate_id(longid, NULL) < 0, "256 bytes refused");
 	struct ward_error err = { 0 };
 	state_validate_id("a/b", &err);
 	is_str(err.msg, "invalid container ID format", "runc's id message");
