@@ -98,7 +98,156 @@ struct builder {
 	size_t depth, nframes;
 	struct json_value root;
 	const char *fail; /* why a callback stopped the parse */
+	/* for strings refused with their JSON path */
+	yajl_handle h;
+	const unsigned char *data;
+	struct json_ctx ctx;
+	bool reported; /* ctx.err is filled */
 };
+
+/* ---- strict strings ---- */
+
+/* yajl checks only the shape of UTF-8 and decodes \u escapes without
+ * pairing surrogates: an overlong "\xc0\xaf" ('/') or a lone "\ud800"
+ * would reach paths and be written back out. The raw token is checked
+ * against RFC 3629 instead. Returns why it is refused, or NULL. */
+static unsigned hex4(const unsigned char *s)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned char ch = s[i];
+		v = v * 16 + (ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+static const char *string_problem(const unsigned char *s, size_t len, char *why, size_t why_size)
+{
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+
+		if (c == '\\') {
+			if (i + 1 < len && s[i + 1] == 'u' && i + 6 <= len) {
+				unsigned cp = hex4(s + i + 2);
+
+				if (cp >= 0xd800 && cp <= 0xdbff && i + 12 <= len && s[i + 6] == '\\' &&
+				    s[i + 7] == 'u' && (hex4(s + i + 8) & 0xfc00) == 0xdc00) {
+					i += 12;
+					continue;
+				}
+				if ((cp & 0xf800) == 0xd800) {
+					snprintf(why, why_size, "unpaired UTF-16 surrogate escape \\u%04x", cp);
+					return why;
+				}
+				i += 6;
+			} else {
+				i += 2;
+			}
+			continue;
+		}
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		unsigned char lo = 0x80, hi = 0xbf;
+		const char *bad = NULL;
+
+		if (c < 0xc2)
+			bad = c < 0xc0 ? "stray continuation byte" : "overlong encoding";
+		else if (c > 0xf4)
+			bad = "code point above U+10FFFF";
+		else if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		else if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+		if (bad == NULL && i + n > len)
+			bad = "truncated sequence";
+		if (bad == NULL && (s[i + 1] < lo || s[i + 1] > hi)) {
+			if (c == 0xe0 || c == 0xf0)
+				bad = "overlong encoding";
+			else if (c == 0xed)
+				bad = "encoded UTF-16 surrogate";
+			else if (c == 0xf4)
+				bad = "code point above U+10FFFF";
+			else
+				bad = "invalid sequence";
+		}
+		for (size_t k = 2; bad == NULL && k < n; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				bad = "invalid sequence";
+		if (bad) {
+			snprintf(why, why_size, "invalid UTF-8 (%s) at byte %zu", bad, i);
+			return why;
+		}
+		i += n;
+	}
+	return NULL;
+}
+
+/* The raw text of the string token yajl just read: it ends right before
+ * the parser's position, and starts at the first quote (going back) that
+ * is not escaped, i.e. not preceded by an odd run of backslashes. */
+static bool raw_token(const struct builder *b, const unsigned char **s, size_t *len)
+{
+	size_t end = yajl_get_bytes_consumed(b->h);
+
+	if (end < 2 || b->data[end - 1] != '"')
+		return false;
+	for (size_t j = end - 1; j-- > 0;) {
+		if (b->data[j] != '"')
+			continue;
+		size_t k = j;
+		while (k > 0 && b->data[k - 1] == '\\')
+			k--;
+		if ((j - k) % 2 == 0) {
+			*s = b->data + j + 1;
+			*len = end - 1 - (j + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Refuse the string just read, naming its JSON path: the open frames, and
+ * for a member name, the object holding it. */
+static int check_string(struct builder *b, bool is_key)
+{
+	struct json_path segs[JSON_MAX_DEPTH];
+	const struct json_path *parent = NULL;
+	const unsigned char *raw;
+	size_t raw_len, n = is_key ? b->depth - 1 : b->depth;
+	char why[96];
+	const char *problem;
+
+	if (!raw_token(b, &raw, &raw_len))
+		return 1;
+	problem = string_problem(raw, raw_len, why, sizeof(why));
+	if (problem == NULL)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct frame *f = &b->frames[i];
+
+		segs[i] = (struct json_path){ .parent = parent };
+		if (f->is_object) {
+			segs[i].kind = JP_KEY;
+			segs[i].key = f->key;
+			segs[i].key_len = f->key_len;
+		} else {
+			segs[i].kind = JP_INDEX;
+			segs[i].index = f->len;
+		}
+		parent = &segs[i];
+	}
+	json_fail(&b->ctx, parent, "%s%s", is_key ? "member name: " : "", problem);
+	b->reported = true;
+	return 0;
+}
 
 static int member_cmp(const void *a, const void *b)
 {
@@ -211,6 +360,8 @@ static int on_number(void *ctx, const char *s, size_t len)
 
 static int on_string(void *ctx, const unsigned char *s, size_t len)
 {
+	if (!check_string(ctx, false))
+		return 0;
 	return add_text(ctx, JSON_STRING, (const char *)s, len);
 }
 
@@ -275,6 +426,8 @@ static int on_map_key(void *ctx, const unsigned char *s, size_t len)
 	struct builder *b = ctx;
 	struct frame *f = &b->frames[b->depth - 1];
 
+	if (!check_string(b, true))
+		return 0;
 	f->key = arena_strndup(b->arena, (const char *)s, len);
 	f->key_len = len;
 	if (f->key == NULL) {
@@ -383,6 +536,9 @@ int json_parse(const char *data, size_t len, const char *what, struct json_doc *
 		arena_free(b.arena);
 		return ward_error_set(err, ENOMEM, "%s", what ? what : "JSON");
 	}
+	b.h = h;
+	b.data = (const unsigned char *)data;
+	b.ctx = (struct json_ctx){ .what = what, .err = err };
 	st = yajl_parse(h, (const unsigned char *)data, len);
 	if (st == yajl_status_ok) {
 		at_end = true;
@@ -393,6 +549,8 @@ int json_parse(const char *data, size_t len, const char *what, struct json_doc *
 		doc->root = b.root;
 		b.arena = NULL;
 		ret = 0;
+	} else if (st == yajl_status_client_canceled && b.reported) {
+		/* the message names the JSON path */
 	} else if (st == yajl_status_client_canceled && b.fail == oom_msg) {
 		ward_error_set(err, ENOMEM, "%s", what ? what : "JSON");
 	} else if (st == yajl_status_client_canceled) {

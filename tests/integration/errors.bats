@@ -106,6 +106,27 @@ expect_config_error() {
 	expect_config_error "process.capabilities.bounding[" "CAP_BOGUS"
 }
 
+# Strings that are not UTF-8 (runc's Go decoder turns them into U+FFFD and
+# runs the container) are refused, not written back into the state.
+@test "an overlong UTF-8 encoding in process.env" {
+	requires_ward "refusing invalid UTF-8 (runc 1.1.5 substitutes U+FFFD)"
+	update_config '.process.env += ["X=.UTF8BAD."]'
+	sed -i 's/\.UTF8BAD\./\xc0\xaf/' "$BUNDLE/config.json"
+	expect_config_error "process.env[" "invalid UTF-8 (overlong encoding)"
+}
+
+@test "unpaired UTF-16 surrogate escapes" {
+	requires_ward "refusing invalid UTF-8 (runc 1.1.5 substitutes U+FFFD)"
+	local bad
+	update_config '.annotations.k = ".UTF8BAD."'
+	cp "$BUNDLE/config.json" "$TEST_DIR/config.template"
+	for bad in '\\ud800' '\\udc00' '\\udc00\\ud800' '\\ud800x'; do
+		sed "s/\.UTF8BAD\./$bad/" "$TEST_DIR/config.template" >"$BUNDLE/config.json"
+		grep -qF "${bad//\\\\/\\}" "$BUNDLE/config.json" || fail "no $bad in config"
+		expect_config_error 'annotations.k' "unpaired UTF-16 surrogate escape"
+	done
+}
+
 @test "a sysctl that is not namespaced" {
 	update_config '.linux.sysctl = {"vm.swappiness": "10"}'
 	expect_config_error "linux.sysctl" "vm.swappiness"

@@ -470,6 +470,13 @@ static void test_json_semantics(void)
 	       "duplicate map key: the last wins, at its position");
 	free(out);
 
+	out = reemit("{'ociVersion': '1.0.0', 'annotations': {'\\ud83d\\ude00\\\\\\u00e9': "
+		     "'\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xef\xbf\xbf\\\"'}}", &err);
+	is_str(out, "{\"ociVersion\":\"1.0.0\",\"annotations\":{\"\xf0\x9f\x98\x80\\\\\xc3\xa9\":"
+		    "\"\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xef\xbf\xbf\\\"\"}}",
+	       "surrogate pairs, escaped backslashes and 4-byte UTF-8 up to U+10FFFF are kept");
+	free(out);
+
 	out = reemit("{'ociVersion': '1.0.0', 'hostname': 1, 'hostname': 'ok'}", &err);
 	is_str(out, "{\"ociVersion\":\"1.0.0\",\"hostname\":\"ok\"}", "an overridden bad value is not read");
 	free(out);
