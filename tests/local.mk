@@ -60,3 +60,7 @@ tests_tools_recvtty_SOURCES = tests/tools/recvtty.c
 check_PROGRAMS += tests/tools/seccomp_listener
 tests_tools_seccomp_listener_SOURCES = tests/tools/seccomp_listener.c
 tests_tools_seccomp_listener_LDADD = $(YAJL_LIBS) $(SECCOMP_LIBS)
+
+# start-up benchmark helper (tests/bench/run.sh, `make bench`)
+noinst_PROGRAMS += tests/bench/benchtool
+tests_bench_benchtool_SOURCES = tests/bench/benchtool.c

@@ -1,106 +1,278 @@
 #!/bin/bash
-# Start-up benchmark: `ward run` against `runc run` of /bin/true on the same
-# bundle, interleaved, N runs each. Reports the median and 90th percentile
-# wall time of each, the ratio ward/runc, and the peak RSS of the runtime
-# process (GNU time's %M). A measurement, not a test: it never fails on the
-# numbers.
+# Start-up benchmark: ward side by side with crun and runc (whichever are
+# installed) on the same bundle, and a floor probe (clone3 with the same
+# namespaces + pivot_root + /proc + exec, no runtime at all). A measurement,
+# not a test: it never fails on the numbers.
 #
-#   tests/bench/run.sh [WARD] [RUNC]      (make bench)
-#   N=200 tests/bench/run.sh
+#   tests/bench/run.sh [WARD]            (make bench)
+#   N=50 tests/bench/run.sh              runs per case (default 30)
+#   SCALE=1000 tests/bench/run.sh        also: create cost with 0..SCALE
+#                                        containers already created
+#   CASES="run exec" tests/bench/run.sh  a subset of: run split exec shmem scale
+#
+# Cases (median and p90 wall time of the runtime command, interleaved
+# between runtimes, alternating the order):
+#   run b2b / run iso     `run` of /bin/true (create+start+wait+delete),
+#                         back to back, or after 50 ms of idle time
+#   ... +seccomp          the same with ward's default seccomp profile
+#                         (the same config.json for every runtime)
+#   create/start/delete   the three steps of a lifecycle, timed apart
+#   exec b2b / exec iso   `exec` of /bin/true in a running container
+#   shmem                 Shmem (/proc/meminfo) per created, not started
+#                         container, over 20 of them
+#   scale                 create+delete with 0, SCALE/2, SCALE others present
+# Debian's crun refuses hybrid cgroup hosts: it runs in a private mount
+# namespace where the cgroup2 mount is hidden (its v1 controllers all stay).
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
 ward=${1:-${WARD:-$src/_build/tests/ward}}
-runc=${2:-${RUNC:-$(command -v runc || true)}}
-n=${N:-50}
+tool=${BENCHTOOL:-$(dirname "$ward")/tests/bench/benchtool}
+n=${N:-30}
+scale=${SCALE:-0}
+cases=${CASES:-run split exec shmem scale}
+idle_ms=50
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (containers)"
 [ -x "$ward" ] || die "no ward binary at $ward (build first, or pass its path)"
-[ -n "$runc" ] && [ -x "$runc" ] || die "runc not found (apt-get install runc)"
-[ -x /usr/bin/time ] || die "GNU time not found (apt-get install time)"
+[ -x "$tool" ] || die "no benchtool at $tool (make -C _build/tests tests/bench/benchtool)"
 busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+command -v jq >/dev/null || die "jq not found"
+
+runtimes=(ward)
+crun=$(command -v crun || true)
+runc=$(command -v runc || true)
+[ -n "$crun" ] && runtimes+=(crun)
+[ -n "$runc" ] && runtimes+=(runc)
 
 work=$(mktemp -d /tmp/ward-bench.XXXXXX)
 chmod 755 "$work"
+nsholder=
 cleanup() {
 	local rt id d
-	for rt in ward runc; do
-		for id in $("${!rt}" --root "$work/root-$rt" list -q 2>/dev/null); do
-			"${!rt}" --root "$work/root-$rt" delete -f "$id" >/dev/null 2>&1 || true
+	for rt in "${runtimes[@]}"; do
+		for id in $(rt_cmd "$rt" list -q 2>/dev/null); do
+			rt_cmd "$rt" delete -f "$id" >/dev/null 2>&1 || true
 		done
 	done
-	for d in /sys/fs/cgroup/*/ward-test/bench-$$-*; do
+	[ -n "$nsholder" ] && kill "$nsholder" 2>/dev/null
+	for d in /sys/fs/cgroup/*/ward-test/bench-$$-*/* /sys/fs/cgroup/*/ward-test/bench-$$-*; do
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null
 	done
 	rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 
-# The bundle: busybox with its applet links, and ward's default config
-# running /bin/true (the same file for both runtimes).
-bundle=$work/bundle
-mkdir -p "$bundle/rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp}
-cp "$busybox" "$bundle/rootfs/bin/busybox"
-chroot "$bundle/rootfs" /bin/busybox --install -s
-(cd "$bundle" && "$ward" spec)
-jq '.process.terminal = false | .process.args = ["/bin/true"]' "$bundle/config.json" >"$work/config.json"
+bin_of() { case $1 in ward) echo "$ward" ;; crun) echo "$crun" ;; runc) echo "$runc" ;; esac; }
 
-# run_once RUNTIME I: one `run`; appends "nanoseconds kilobytes" to a file.
-run_once() {
-	local rt=$1 i=$2 bin=${!1} t0 t1 rss
-	jq --arg cg "/ward-test/bench-$$-$rt-$i" '.linux.cgroupsPath = $cg' \
-		"$work/config.json" >"$bundle/config.json"
-	t0=$(date +%s%N)
-	/usr/bin/time -f %M -o "$work/rss" "$bin" --root "$work/root-$rt" run -b "$bundle" "b$i" \
-		</dev/null >/dev/null 2>"$work/err" || {
-		cat "$work/err" >&2
-		die "$rt run failed"
-	}
-	t1=$(date +%s%N)
-	rss=$(tail -n 1 "$work/rss")
-	echo "$((t1 - t0)) $rss" >>"$work/$rt.samples"
+# crun's mount namespace: a sleeping process holding it.
+if [ -n "$crun" ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
+	unshare -m --propagation private sh -c \
+		'umount -l /sys/fs/cgroup/unified && touch '"$work"'/ns-ready && exec sleep 1000000' &
+	nsholder=$!
+	for ((i = 0; i < 100; i++)); do [ -e "$work/ns-ready" ] && break; sleep 0.05; done
+	[ -e "$work/ns-ready" ] || die "could not prepare crun's mount namespace"
+fi
+ns_args() { [ "$1" = crun ] && [ -n "$nsholder" ] && echo "-n /proc/$nsholder/ns/mnt"; true; }
+
+# rt_cmd RT ARGS...: a runtime command, untimed.
+rt_cmd() {
+	local rt=$1
+	shift
+	if [ "$rt" = crun ] && [ -n "$nsholder" ]; then
+		nsenter --mount="/proc/$nsholder/ns/mnt" "$crun" --root "$work/root-crun" "$@"
+	else
+		"$(bin_of "$rt")" --root "$work/root-$rt" "$@"
+	fi
 }
 
-# Warm both up once (page cache, first cgroup creation), then interleave,
-# alternating which goes first.
-run_once ward 0
-run_once runc 0
-: >"$work/ward.samples"
-: >"$work/runc.samples"
-for ((i = 1; i <= n; i++)); do
-	if ((i % 2)); then
-		run_once ward "$i"
-		run_once runc "$i"
-	else
-		run_once runc "$i"
-		run_once ward "$i"
-	fi
+# The rootfs: busybox with its applet links. One bundle per runtime and
+# profile, all sharing the rootfs and ward's default config (with its
+# seccomp profile, or without .linux.seccomp).
+rootfs=$work/rootfs
+mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp}
+cp "$busybox" "$rootfs/bin/busybox"
+chroot "$rootfs" /bin/busybox --install -s
+(cd "$work" && "$ward" spec)
+for rt in "${runtimes[@]}"; do
+	for prof in plain sec; do
+		b=$work/bundle-$rt-$prof
+		mkdir -p "$b"
+		jq --arg r "$rootfs" --arg cg "/ward-test/bench-$$-$rt" --arg p "$prof" '
+			.ociVersion = "1.0.2" | .root.path = $r | .root.readonly = true | .process.terminal = false
+			| .process.args = ["/bin/true"] | .linux.cgroupsPath = $cg
+			| if $p == "plain" then del(.linux.seccomp) else . end' \
+			"$work/config.json" >"$b/config.json"
+	done
 done
+sleeper_bundle() { # RT NAME: a bundle whose process sleeps, in a cgroup of its own
+	local b=$work/bundle-$1-$2
+	mkdir -p "$b"
+	jq --arg cg "/ward-test/bench-$$-$1-$2" '.process.args = ["/bin/sleep", "1000000"]
+		| .linux.cgroupsPath = $cg' "$work/bundle-$1-sec/config.json" >"$b/config.json"
+	echo "$b"
+}
 
-# pct FILE COLUMN P: the P-th percentile (nearest rank) of a column.
+# timed RT OUTFILE IDLE ARGS...: one runtime command; appends its sample.
+timed() {
+	local rt=$1 out=$2 idle=$3 line
+	shift 3
+	# shellcheck disable=SC2046
+	line=$("$tool" time $(ns_args "$rt") -i "$idle" -- "$(bin_of "$rt")" \
+		--root "$work/root-$rt" "$@" </dev/null 2>"$work/err") || die "benchtool failed"
+	if [ "${line##* }" != 0 ]; then
+		cat "$work/err" >&2
+		die "$rt $* failed"
+	fi
+	echo "${line% *}" >>"$out"
+}
+
+# pct FILE P: the P-th percentile (nearest rank) of the first column, in ms.
 pct() {
 	local count rank
 	count=$(wc -l <"$1")
-	rank=$(((count * $3 + 99) / 100))
+	rank=$(((count * $2 + 99) / 100))
 	((rank < 1)) && rank=1
-	awk -v c="$2" '{ print $c }' "$1" | sort -n | sed -n "${rank}p"
+	awk '{ print $1 }' "$1" | sort -n | sed -n "${rank}p" | awk '{ printf "%.2f", $1 / 1e6 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+
+# report TITLE FLOORFILE PREFIX: one table, samples in $work/PREFIX-RT.
+report() {
+	local title=$1 floor=$2 prefix=$3 rt w f
+	w=$(pct "$work/$prefix-ward" 50)
+	echo
+	echo "== $title ($n runs each)"
+	printf '%-6s %10s %10s %10s\n' runtime "median ms" "p90 ms" "rss KiB"
+	for rt in "${runtimes[@]}"; do
+		printf '%-6s %10s %10s %10s\n' "$rt" "$(pct "$work/$prefix-$rt" 50)" \
+			"$(pct "$work/$prefix-$rt" 90)" \
+			"$(awk '{ print $2 }' "$work/$prefix-$rt" | sort -n | tail -n 1)"
+	done
+	if [ -n "$floor" ]; then
+		f=$(pct "$floor" 50)
+		printf '%-6s %10s %10s\n' floor "$f" "$(pct "$floor" 90)"
+	fi
+	printf 'ratios:'
+	for rt in "${runtimes[@]}"; do
+		[ "$rt" = ward ] && continue
+		printf ' ward/%s %s' "$rt" "$(ratio "$w" "$(pct "$work/$prefix-$rt" 50)")"
+	done
+	[ -n "$floor" ] && printf ' ward/floor %s' "$(ratio "$w" "$f")"
+	echo
 }
 
-ms() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e6 }'; }
+# order I: the runtimes, rotated by I, so that none always goes first.
+order() {
+	local i=$1 k=${#runtimes[@]} j
+	for ((j = 0; j < k; j++)); do echo "${runtimes[(i + j) % k]}"; done
+}
 
-wm=$(pct "$work/ward.samples" 1 50)
-w9=$(pct "$work/ward.samples" 1 90)
-rm_=$(pct "$work/runc.samples" 1 50)
-r9=$(pct "$work/runc.samples" 1 90)
-wr=$(pct "$work/ward.samples" 2 50)
-rr=$(pct "$work/runc.samples" 2 50)
-wrmax=$(pct "$work/ward.samples" 2 100)
-rrmax=$(pct "$work/runc.samples" 2 100)
+echo "ward start-up benchmark: $(nproc) cpus, $(uname -r), cgroup $(
+	[ -e /sys/fs/cgroup/cgroup.controllers ] && echo v2 ||
+		{ mountpoint -q /sys/fs/cgroup/unified 2>/dev/null && echo hybrid || echo v1; })"
+for rt in "${runtimes[@]}"; do
+	printf '  %-5s %s\n' "$rt" "$("$(bin_of "$rt")" --version 2>/dev/null | head -n 1)"
+done
 
-echo "run of /bin/true, $n runs each, interleaved ($(nproc) cpus, $(uname -r))"
-printf '%-6s %12s %12s %16s %16s\n' runtime "median ms" "p90 ms" "median RSS KiB" "max RSS KiB"
-printf '%-6s %12s %12s %16s %16s\n' ward "$(ms "$wm")" "$(ms "$w9")" "$wr" "$wrmax"
-printf '%-6s %12s %12s %16s %16s\n' runc "$(ms "$rm_")" "$(ms "$r9")" "$rr" "$rrmax"
-awk -v w="$wm" -v r="$rm_" -v a="$wr" -v b="$rr" \
-	'BEGIN { printf "ward/runc: time %.2f, peak RSS %.2f\n", w / r, a / b }'
+# Floor probe, back to back and isolated.
+"$tool" floor "$rootfs" "$n" >"$work/floor-b2b"
+"$tool" floor -i "$idle_ms" "$rootfs" "$n" >"$work/floor-iso"
+
+# Warm-up: page cache, first cgroup creation, the seccomp cache if any.
+for rt in "${runtimes[@]}"; do
+	for prof in plain sec; do
+		rt_cmd "$rt" run -b "$work/bundle-$rt-$prof" warm </dev/null >/dev/null
+	done
+done
+
+has_case() { [[ " $cases " == *" $1 "* ]]; }
+
+if has_case run; then
+	for prof in plain sec; do
+		for mode in b2b iso; do
+			idle=0
+			[ "$mode" = iso ] && idle=$idle_ms
+			for ((i = 0; i < n; i++)); do
+				for rt in $(order "$i"); do
+					timed "$rt" "$work/run-$prof-$mode-$rt" "$idle" \
+						run -b "$work/bundle-$rt-$prof" "r$i" >/dev/null
+				done
+			done
+			title="run /bin/true, $([ "$mode" = iso ] && echo "isolated (${idle_ms} ms idle before each)" || echo "back to back")"
+			[ "$prof" = sec ] && title="$title, default seccomp profile"
+			report "$title" "$work/floor-$mode" "run-$prof-$mode"
+		done
+	done
+fi
+
+if has_case split; then
+	for ((i = 0; i < n; i++)); do
+		for rt in $(order "$i"); do
+			timed "$rt" "$work/create-$rt" 0 create -b "$work/bundle-$rt-plain" "s$i"
+			timed "$rt" "$work/start-$rt" 0 start "s$i"
+			timed "$rt" "$work/delete-$rt" 0 delete -f "s$i"
+		done
+	done
+	report "create (back to back)" "" create
+	report "start" "" start
+	report "delete -f" "" delete
+fi
+
+if has_case exec; then
+	for rt in "${runtimes[@]}"; do
+		rt_cmd "$rt" run -d -b "$(sleeper_bundle "$rt" target)" target </dev/null >/dev/null
+	done
+	for mode in b2b iso; do
+		idle=0
+		[ "$mode" = iso ] && idle=$idle_ms
+		for ((i = 0; i < n; i++)); do
+			for rt in $(order "$i"); do
+				timed "$rt" "$work/exec-$mode-$rt" "$idle" exec target /bin/true
+			done
+		done
+		report "exec /bin/true, $([ "$mode" = iso ] && echo isolated || echo "back to back")" \
+			"" "exec-$mode"
+	done
+	for rt in "${runtimes[@]}"; do rt_cmd "$rt" delete -f target >/dev/null; done
+fi
+
+shmem_kib() { awk '/^Shmem:/ { print $2 }' /proc/meminfo; }
+if has_case shmem; then
+	echo
+	echo "== Shmem per created (not started) container, 20 containers"
+	for rt in "${runtimes[@]}"; do
+		for ((i = 0; i < 20; i++)); do sleeper_bundle "$rt" "m$i" >/dev/null; done
+		before=$(shmem_kib)
+		for ((i = 0; i < 20; i++)); do
+			rt_cmd "$rt" create -b "$work/bundle-$rt-m$i" "m$i" </dev/null >/dev/null
+		done
+		after=$(shmem_kib)
+		for ((i = 0; i < 20; i++)); do rt_cmd "$rt" delete -f "m$i" >/dev/null; done
+		printf '%-6s %8s KiB each\n' "$rt" "$(((after - before) / 20))"
+	done
+fi
+
+if has_case scale && ((scale > 0)); then
+	echo
+	echo "== create + delete with others already created (ward; 10 samples per level)"
+	b=$(sleeper_bundle ward fill)
+	have=0
+	for level in 0 $((scale / 2)) "$scale"; do
+		while ((have < level)); do
+			mkdir -p "$work/bundle-fill"
+			jq --arg cg "/ward-test/bench-$$-fill/$have" '.linux.cgroupsPath = $cg' \
+				"$b/config.json" >"$work/bundle-fill/config.json"
+			rt_cmd ward create -b "$work/bundle-fill" "f$have" </dev/null >/dev/null
+			have=$((have + 1))
+		done
+		: >"$work/scale-$level"
+		for ((i = 0; i < 10; i++)); do
+			timed ward "$work/scale-$level" 0 create -b "$work/bundle-ward-plain" "x$i"
+			rt_cmd ward delete -f "x$i" >/dev/null
+		done
+		printf '%6d existing: create median %s ms, p90 %s ms\n' "$level" \
+			"$(pct "$work/scale-$level" 50)" "$(pct "$work/scale-$level" 90)"
+	done
+fi
