@@ -252,7 +252,8 @@ static int fork_into_pidns(struct ward_error *err)
 		return ward_error_errno(err, "fork into the pid namespace of container init");
 	if (pid > 0)
 		_exit(0);
-	return 0;
+	/* The session is the intermediate's: lead one of our own. */
+	return terminal_new_session(err);
 }
 
 static int send_console(struct exec_child *x, struct ward_error *err)
@@ -298,6 +299,10 @@ static int child_steps(struct exec_child *x, struct ward_error *err)
 	struct exec_request *r = x->r;
 	bool fork_needed = x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
 
+	/* Out of the caller's session and process group before anything of
+	 * the container's runs (terminal.h). */
+	if (terminal_new_session(err) < 0)
+		return -1;
 	if (sync_expect(x->sock, SYNC_GO, NULL, err) < 0)
 		return -1;
 	if (join_namespaces(r, x->pidfd, x->ns_flags, err) < 0)

@@ -199,6 +199,9 @@ static int fork_init(struct spawn *sp, struct ward_error *err)
 		return ward_error_errno(err, "fork init into the pid namespace");
 	if (pid > 0)
 		_exit(0);
+	/* The session is the intermediate's: init leads one of its own. */
+	if (terminal_new_session(err) < 0)
+		return -1;
 	return sync_send_type(sp->sync_fd[1], SYNC_INIT_PID, err);
 }
 
@@ -342,6 +345,10 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 	const struct spec_hooks *h = s->hooks;
 	struct exec_plan plan;
 
+	/* Out of the caller's session and process group before anything of
+	 * the container's runs (terminal.h). */
+	if (terminal_new_session(err) < 0)
+		return -1;
 	if (sync_expect(sp->sync_fd[1], SYNC_GO, NULL, err) < 0)
 		return -1;
 	if (ns_enter(&sp->ns, userns_sync, sp, err) < 0)

@@ -117,8 +117,8 @@ static int setup_pty(const struct spec_console_size *size, bool console, char *n
 	}
 	if (console && mount_console(slave, err) < 0)
 		return -1;
-	if (setsid() < 0)
-		return ward_error_errno(err, "setsid");
+	/* We lead a session of our own without a terminal (terminal_new_session):
+	 * the new pty becomes its controlling terminal. */
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		return ward_error_errno(err, "make %s the controlling terminal", name);
 	for (int fd = 0; fd < 3; fd++)
@@ -137,6 +137,15 @@ int terminal_setup_pty(const struct spec_console_size *size, char *name, size_t 
 		       struct ward_error *err)
 {
 	return setup_pty(size, false, name, name_len, err);
+}
+
+int terminal_new_session(struct ward_error *err)
+{
+	if (getsid(0) == getpid())
+		return 0;
+	if (setsid() < 0)
+		return ward_error_errno(err, "setsid");
+	return 0;
 }
 
 int terminal_connect_socket(const char *path, struct ward_error *err)

@@ -21,6 +21,12 @@ int terminal_setup_console(const struct spec_console_size *size, char *name, siz
 int terminal_setup_pty(const struct spec_console_size *size, char *name, size_t name_len,
 		       struct ward_error *err);
 
+/* Lead a new session (unless we already do), with no controlling terminal.
+ * Every container process starts this way: a terminal in the caller's
+ * stdio never becomes the container's (TIOCSTI into the operator's shell),
+ * and kill(0, ...) inside reaches nothing of the caller's process group. */
+int terminal_new_session(struct ward_error *err);
+
 /* Connect to a --console-socket (a unix stream socket). */
 int terminal_connect_socket(const char *path, struct ward_error *err);
 /* runc's console-socket protocol: one message whose payload is the pty

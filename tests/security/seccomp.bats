@@ -83,11 +83,11 @@ expect_denied() {
 }
 
 @test "seccomp sanity: ordinary calls still work under the profile" {
-	probes seccomp clone_plain thread spawn socket_unix socket_inet socket_inet6 socketpair_unix personality_query
+	probes seccomp clone_plain thread spawn socket_unix socket_inet socket_inet6 socketpair_unix personality_query ioctl_tiocgwinsz
 	echo "$output"
 	assert_success
 	! grep -v ' ok$' <<<"$output" || fail "an ordinary call was refused"
-	[ "${#lines[@]}" -eq 8 ]
+	[ "${#lines[@]}" -eq 9 ]
 }
 
 @test "seccomp: namespaces (unshare, clone flags, setns) are denied" {
@@ -129,6 +129,10 @@ expect_denied() {
 
 @test "seccomp: AF_ALG and AF_VSOCK sockets are denied, also with high bits in the family" {
 	expect_denied EPERM socket_alg socket_vsock socket_alg_hibits socketpair_inet
+}
+
+@test "seccomp: TIOCSTI and TIOCLINUX are denied, also with high bits in the command" {
+	expect_denied EPERM ioctl_tiocsti ioctl_tiocsti_hibits ioctl_tioclinux
 }
 
 @test "seccomp: ptrace and cross-process memory access are denied" {

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
@@ -157,6 +158,55 @@ static int p_socket_inet_hibits(void)
 static int p_socket_alg_hibits(void)
 {
 	return fdres(syscall(SYS_socket, HIGH_BITS | AF_ALG, SOCK_SEQPACKET, 0L));
+}
+
+/* A terminal of our own: the slave of a new pty (-1 on failure). */
+static int pty_slave(void)
+{
+	int unlock = 0, master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int slave;
+
+	if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return -1;
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	return slave;
+}
+
+/* Push a byte into a terminal's input (with CAP_SYS_ADMIN, any terminal
+ * the process has open: the operator's shell, if one leaked in). */
+static long tiocsti(unsigned long cmd)
+{
+	int fd = pty_slave();
+	char c = 'x';
+
+	if (fd < 0)
+		return -1;
+	return syscall(SYS_ioctl, fd, cmd, &c);
+}
+
+static int p_ioctl_tiocsti(void) { return res(tiocsti(TIOCSTI)); }
+/* The kernel reads the command as an unsigned int: bits 32-63 are ignored. */
+static int p_ioctl_tiocsti_hibits(void) { return res(tiocsti(HIGH_BITS | TIOCSTI)); }
+
+static int p_ioctl_tioclinux(void)
+{
+	int fd = pty_slave();
+	char sub = 0;
+
+	if (fd < 0)
+		return errno;
+	return res(ioctl(fd, TIOCLINUX, &sub));
+}
+
+/* Ordinary terminal ioctls around TIOCSTI's number stay allowed. */
+static int p_ioctl_tiocgwinsz(void)
+{
+	struct winsize ws;
+	int fd = pty_slave();
+
+	if (fd < 0)
+		return errno;
+	return res(ioctl(fd, TIOCGWINSZ, &ws));
 }
 
 static int p_socketpair_unix(void)
@@ -303,6 +353,7 @@ static const struct probe {
 	P(socket_unix), P(socket_inet), P(socket_inet6), P(socket_netlink),
 	P(socket_packet), P(socket_alg), P(socket_vsock), P(socket_key), P(socket_rds),
 	P(socket_inet_hibits), P(socket_alg_hibits), P(socketpair_unix), P(socketpair_inet),
+	P(ioctl_tiocsti), P(ioctl_tiocsti_hibits), P(ioctl_tioclinux), P(ioctl_tiocgwinsz),
 	P(mount), P(umount2), P(pivot_root), P(open_tree), P(move_mount), P(fsopen),
 	P(fsmount), P(fsconfig), P(fspick), P(mount_setattr),
 	P(keyctl), P(add_key), P(request_key),

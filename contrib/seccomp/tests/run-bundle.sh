@@ -132,7 +132,7 @@ expect() {
 	case $1 in
 	clone_plain | thread | spawn | socket_unix | socket_inet | socket_inet6 | socket_netlink | \
 	socket_packet | socketpair_unix | personality_query | personality_linux | \
-	chroot | fchmodat2)
+	chroot | fchmodat2 | ioctl_tiocgwinsz)
 		echo ok ;;
 	# ENOSYS so that libc falls back to clone(2).
 	clone3) echo ENOSYS ;;
