@@ -21,7 +21,7 @@
 #include "mountfd.h"
 
 struct dev_node {
-	const char *path;
+	const char *path; /* "/dev/...", clean: also the host's node to bind */
 	mode_t type; /* S_IFCHR, S_IFBLK, S_IFIFO */
 	unsigned int major, minor;
 	mode_t perm;
@@ -38,25 +38,34 @@ static const struct dev_node default_devices[] = {
 	{ "/dev/tty", S_IFCHR, 5, 0, 0666, 0, 0 },
 };
 
-/* Split "/a/b/c" into a directory fd (made inside the root) and "c". */
-static int parent_of(int rootfd, const char *path, char base[NAME_MAX + 1], struct ward_error *err)
+/* The node's path inside /dev: every lookup treats /dev as the root, so
+ * a symlink under it (a rootfs without a /dev mount) cannot lead the node
+ * anywhere else in the image. */
+static const char *in_dev(const struct dev_node *d)
 {
-	cleanup_free char *clean = fs_path_clean(path);
+	return d->path + strlen("/dev");
+}
+
+/* Split "/dev/a/b/c" into a directory fd (made inside /dev) and "c". */
+static int parent_of(int devfd, const struct dev_node *d, char base[NAME_MAX + 1],
+		     struct ward_error *err)
+{
+	cleanup_free char *dir = strdup(in_dev(d));
 	char *slash;
 
-	if (!clean)
+	if (!dir)
 		return ward_error_set(err, ENOMEM, "device");
-	slash = strrchr(clean, '/');
+	slash = strrchr(dir, '/');
 	if (!slash[1] || strlen(slash + 1) > NAME_MAX)
-		return ward_error_set(err, EINVAL, "invalid device path %s", path);
+		return ward_error_set(err, EINVAL, "invalid device path %s", d->path);
 	strcpy(base, slash + 1);
 	*slash = '\0';
-	return safe_mkdir_all(rootfd, *clean ? clean : "/", 0755, err);
+	return safe_mkdir_all(devfd, *dir ? dir : "/", 0755, err);
 }
 
 /* User namespace: an empty file with the host's node bound onto it,
  * after checking the host path really is that device. */
-static int bind_node(int rootfd, const struct dev_node *d, struct ward_error *err)
+static int bind_node(int devfd, const struct dev_node *d, struct ward_error *err)
 {
 	cleanup_close int src = open(d->path, O_PATH | O_CLOEXEC);
 	cleanup_close int dst = -1;
@@ -67,28 +76,28 @@ static int bind_node(int rootfd, const struct dev_node *d, struct ward_error *er
 	if ((st.st_mode & S_IFMT) != d->type ||
 	    (d->type != S_IFIFO && st.st_rdev != makedev(d->major, d->minor)))
 		return ward_error_set(err, EINVAL, "host %s is not device %u:%u", d->path, d->major, d->minor);
-	dst = safe_create_file(rootfd, d->path, 0000, err);
+	dst = safe_create_file(devfd, in_dev(d), 0000, err);
 	if (dst < 0)
 		return -1;
 	return mnt_bind(src, dst, false, err);
 }
 
-static int make_node(int rootfd, const struct dev_node *d, bool bind, struct ward_error *err)
+static int make_node(int devfd, const struct dev_node *d, bool bind, struct ward_error *err)
 {
 	cleanup_close int dir = -1, fd = -1;
 	char p[SAFE_FD_PATH_MAX], base[NAME_MAX + 1];
 	struct stat st;
 
 	if (bind)
-		return bind_node(rootfd, d, err);
-	dir = parent_of(rootfd, d->path, base, err);
+		return bind_node(devfd, d, err);
+	dir = parent_of(devfd, d, base, err);
 	if (dir < 0)
 		return -1;
 	if (mknodat(dir, base, d->type | d->perm, makedev(d->major, d->minor)) < 0) {
 		if (errno == EEXIST)
 			return 0; /* runc leaves what the image has */
 		if (errno == EPERM)
-			return bind_node(rootfd, d, err);
+			return bind_node(devfd, d, err);
 		return ward_error_errno(err, "mknod %s", d->path);
 	}
 	/* Owner and mode through an fd on what we made (never a symlink
@@ -106,10 +115,17 @@ static int make_node(int rootfd, const struct dev_node *d, bool bind, struct war
 	return 0;
 }
 
-static int spec_node(const struct spec_device *sd, struct dev_node *d, struct ward_error *err)
+/* d->path is set to a clean copy of the path, which *clean owns. */
+static int spec_node(const struct spec_device *sd, struct dev_node *d, char **clean,
+		     struct ward_error *err)
 {
 	if (!sd->type || !sd->path)
 		return ward_error_set(err, EINVAL, "device without type or path");
+	*clean = fs_path_clean(sd->path);
+	if (*clean == NULL)
+		return ward_error_set(err, ENOMEM, "device %s", sd->path);
+	if (strncmp(*clean, "/dev/", 5) != 0 || (*clean)[5] == '\0')
+		return ward_error_set(err, EINVAL, "device %s is not below /dev", sd->path);
 	if (strcmp(sd->type, "c") == 0 || strcmp(sd->type, "u") == 0)
 		d->type = S_IFCHR;
 	else if (strcmp(sd->type, "b") == 0)
@@ -118,7 +134,7 @@ static int spec_node(const struct spec_device *sd, struct dev_node *d, struct wa
 		d->type = S_IFIFO;
 	else
 		return ward_error_set(err, EINVAL, "device %s: invalid type %s", sd->path, sd->type);
-	d->path = sd->path;
+	d->path = *clean;
 	d->major = (unsigned int)sd->major;
 	d->minor = (unsigned int)sd->minor;
 	d->perm = sd->file_mode.set ? sd->file_mode.value & 07777 : 0666;
@@ -138,7 +154,7 @@ static bool overridden(const struct spec_linux *l, const char *path)
 	return false;
 }
 
-static int make_nodes(struct container *c, int rootfd, struct ward_error *err)
+static int make_nodes(struct container *c, int devfd, struct ward_error *err)
 {
 	const struct spec_linux *l = c->spec->linux;
 	bool bind = fs_in_userns(c);
@@ -146,13 +162,15 @@ static int make_nodes(struct container *c, int rootfd, struct ward_error *err)
 	for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
 		if (overridden(l, default_devices[i].path))
 			continue;
-		if (make_node(rootfd, &default_devices[i], bind, err) < 0)
+		if (make_node(devfd, &default_devices[i], bind, err) < 0)
 			return -1;
 	}
 	for (size_t i = 0; l && i < l->n_devices; i++) {
+		cleanup_free char *clean = NULL;
 		struct dev_node d;
 
-		if (spec_node(&l->devices[i], &d, err) < 0 || make_node(rootfd, &d, bind, err) < 0)
+		if (spec_node(&l->devices[i], &d, &clean, err) < 0 ||
+		    make_node(devfd, &d, bind, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -224,7 +242,7 @@ int devices_setup(struct container *c, struct ward_error *err)
 		return ward_error_wrap(err, "devices");
 
 	old_umask = umask(0);
-	r = make_nodes(c, rootfd, err);
+	r = make_nodes(c, devfd, err);
 	umask(old_umask);
 	if (r < 0)
 		return ward_error_wrap(err, "devices");

@@ -121,6 +121,32 @@ static int parse_time_offsets(const struct json_ctx *c, const struct json_path *
 	return 0;
 }
 
+/* Whether an absolute path names something below /dev once "." and ".."
+ * are applied (only the first component needs remembering). */
+static bool below_dev(const char *path)
+{
+	size_t depth = 0;
+	bool first_is_dev = false;
+
+	while (*path) {
+		size_t n;
+
+		while (*path == '/')
+			path++;
+		n = strcspn(path, "/");
+		if (n == 0 || (n == 1 && path[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && path[0] == '.' && path[1] == '.') {
+			if (depth > 0)
+				depth--;
+		} else if (++depth == 1) {
+			first_is_dev = n == 3 && memcmp(path, "dev", 3) == 0;
+		}
+		path += n;
+	}
+	return depth >= 2 && first_is_dev;
+}
+
 static int parse_device(const struct json_ctx *c, const struct json_path *p,
 			const struct json_value *v, struct spec_device *d)
 {
@@ -135,6 +161,10 @@ static int parse_device(const struct json_ctx *c, const struct json_path *p,
 	if (p_str(c, p, v, "path", REQ, &d->path) < 0 ||
 	    p_absolute(c, JP_FIELD(p, "path"), d->path) < 0)
 		return -1;
+	/* A node elsewhere would be made in the image itself, and outlive
+	 * the container (/dev is a fresh tmpfs; the rootfs is not). */
+	if (!below_dev(d->path))
+		return json_fail(c, JP_FIELD(p, "path"), "\"%s\" is not below /dev", d->path);
 	/* config-linux.md: major and minor are REQUIRED unless type is p */
 	need_numbers = strcmp(d->type, "p") != 0;
 	if (p_i64(c, p, v, "major", need_numbers, &d->major) < 0 ||

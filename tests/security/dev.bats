@@ -65,6 +65,44 @@ assert_host_untouched() {
 	done
 }
 
+# ---- linux.devices outside /dev ----
+
+# A node made elsewhere would land in the image itself and outlive the
+# container (runc 1.1.5 makes it): refused, naming the path.
+@test "linux.devices paths not below /dev are refused, .. included; nothing is made in the image" {
+	requires_ward "refusing device paths outside /dev (runc 1.1.5 creates them)"
+	local path
+	use_image_dev
+	cp "$BUNDLE/config.json" "$TEST_DIR/config.orig"
+	for path in /etc/evil /dev/../etc/evil /dev/./../etc/evil /dev /dev/. /devx/evil /tmp/../dev; do
+		jq --arg p "$path" '.linux.devices = [{"path": $p, "type": "c", "major": 1, "minor": 3}]' \
+			"$TEST_DIR/config.orig" >"$BUNDLE/config.json"
+		run ward_detached create ct
+		echo "$path: $status $output"
+		assert_failure
+		# the log line quotes the path as \"PATH\"
+		assert_output_contains "linux.devices[0].path: \\\"$path\\\" is not below /dev"
+	done
+	[ ! -e "$BUNDLE/rootfs/etc/evil" ] || fail "a node was made in the image's /etc"
+	[ ! -e "$BUNDLE/rootfs/devx" ] || fail "a node was made in the image's /devx"
+}
+
+@test "linux.devices below a symlink in the image's /dev stays inside /dev" {
+	use_image_dev
+	ln -s /etc "$BUNDLE/rootfs/dev/sub"
+	ln -s ../../../.. "$BUNDLE/rootfs/dev/up"
+	update_config '.linux.devices = [{"path": "/dev/sub/evil", "type": "c", "major": 1, "minor": 3},
+		{"path": "/dev/up/etc/evil2", "type": "c", "major": 1, "minor": 3}]'
+	set_cmd 'true'
+	run ward run ct
+	echo "$output"
+	[ ! -e "$BUNDLE/rootfs/etc/evil" ] || fail "a node was made in the image's /etc through /dev/sub"
+	[ ! -e "$BUNDLE/rootfs/etc/evil2" ] || fail "a node was made in the image's /etc through /dev/up"
+	if [ "$status" -eq 0 ]; then
+		[ -c "$BUNDLE/rootfs/dev/etc/evil" ] || fail "the node is not below /dev"
+	fi
+}
+
 # ---- CVE-2025-31133 ----
 
 # mask_case DESCRIPTION: create with the image's /dev/null as prepared by

@@ -61,6 +61,16 @@ static const struct {
 	  "config.json: process.user.umask: 512 is out of range (0 to 511)" },
 	/* strings */
 	{ "{" V ", 'hostname': 'a\\u0000b'}", "config.json: hostname: string contains a NUL byte" },
+	/* device nodes only below /dev */
+	{ "{" V ", 'linux': {'devices': [{'path': '/etc/x', 'type': 'c', 'major': 1, 'minor': 3}]}}",
+	  "config.json: linux.devices[0].path: \"/etc/x\" is not below /dev" },
+	{ "{" V ", 'linux': {'devices': [{'path': '/dev/null', 'type': 'c', 'major': 1, 'minor': 3},"
+	  " {'path': '/dev/a/../../etc/x', 'type': 'p'}]}}",
+	  "config.json: linux.devices[1].path: \"/dev/a/../../etc/x\" is not below /dev" },
+	{ "{" V ", 'linux': {'devices': [{'path': '//dev/./', 'type': 'p'}]}}",
+	  "config.json: linux.devices[0].path: \"//dev/./\" is not below /dev" },
+	{ "{" V ", 'linux': {'devices': [{'path': '/devices/x', 'type': 'p'}]}}",
+	  "config.json: linux.devices[0].path: \"/devices/x\" is not below /dev" },
 	/* strict UTF-8: what yajl's own check lets through */
 	{ "{" V ", 'hostname': 'a\xc0\xaf'}",
 	  "config.json: hostname: invalid UTF-8 (overlong encoding) at byte 1" },
