@@ -16,6 +16,7 @@ struct ward_globals {
 	const char *argv0;
 	int rootless;          /* --rootless: -1 auto (default), 0 false, 1 true */
 	const char *criu;      /* --criu, default "criu" */
+	const char *policy;    /* --policy FILE, NULL = /etc/ward/policy.json if it exists */
 };
 
 enum cli_opt_kind {
@@ -96,5 +97,6 @@ int cmd_resume(struct ward_globals *g, int argc, char **argv);
 int cmd_update(struct ward_globals *g, int argc, char **argv);
 int cmd_events(struct ward_globals *g, int argc, char **argv);
 int cmd_exec(struct ward_globals *g, int argc, char **argv);
+int cmd_policy(struct ward_globals *g, int argc, char **argv);
 
 #endif

@@ -79,6 +79,10 @@ struct container *create_flags_container(const struct ward_globals *g, const cha
 		return NULL;
 	}
 	c->bundle = strdup(buf);
+	if (g->policy && !(c->policy_path = absolute(g->policy, err))) {
+		container_free(c);
+		return NULL;
+	}
 	if (f->pid_file && f->pid_file[0])
 		c->pid_file = absolute(f->pid_file, err);
 	if (f->console_socket && f->console_socket[0])

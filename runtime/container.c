@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "landlock.h"
 #include "log.h"
+#include "policy_eval.h"
 #include "spawn.h"
 #include "terminal.h"
 
@@ -40,6 +41,7 @@ void container_free(struct container *c)
 	free(c->state_dir);
 	free(c->console_socket);
 	free(c->pid_file);
+	free(c->policy_path);
 	free(c->cgroup_path);
 	spec_free(c->spec);
 	if (c->console_socket_fd >= 0)
@@ -66,11 +68,27 @@ int container_run_hooks(const struct spec_hook_list *list, const char *kind,
 /* ---- the policy seam ---- */
 
 /* The one place where the spec that will be created is decided, before
- * anything exists. An admin policy (a floor plus rules) will tighten the
- * requested spec here or refuse it; until then it is taken as it is. */
-static struct spec *decide_effective_spec(struct spec *requested, struct ward_error *err)
+ * anything exists: the node policy (policy.c) tightens the requested spec
+ * in place or refuses it. Without a policy file it is taken as it is. */
+static struct spec *decide_effective_spec(struct container *c, struct spec *requested,
+					  struct ward_error *err)
 {
-	return requested;
+	cleanup_policy struct ward_policy *pol = NULL;
+	struct policy_eval x = {
+		.spec = requested,
+		.id = c->id,
+		.state_root = c->state_root,
+	};
+	int rc;
+
+	if (policy_load(c->policy_path, &pol, err) < 0)
+		return NULL;
+	if (pol == NULL)
+		return requested;
+	x.pol = pol;
+	rc = policy_evaluate(&x, err);
+	policy_eval_release(&x);
+	return rc < 0 ? NULL : requested;
 }
 
 /* ---- the undo list ---- */
@@ -161,7 +179,7 @@ static int load_spec(struct container *c, struct ward_error *err)
 		spec_free(s);
 		return ward_error_wrap(err, "%s", path);
 	}
-	c->spec = decide_effective_spec(s, err);
+	c->spec = decide_effective_spec(c, s, err);
 	if (c->spec == NULL) {
 		spec_free(s);
 		return -1;
@@ -292,7 +310,6 @@ static void spawn_releasep(struct spawn *sp)
  * a bad filter or namespace path fails here, with nothing to undo. */
 static int plan_create(struct container *c, struct spawn *sp, struct ward_error *err)
 {
-	const struct spec_linux *l = c->spec->linux;
 
 	if (resolve_rootfs(c, err) < 0 || check_inherited_fds(c, err) < 0 ||
 	    check_console(c, err) < 0)
@@ -300,7 +317,7 @@ static int plan_create(struct container *c, struct spawn *sp, struct ward_error 
 	c->cgroup_path = cgroup_resolve_path(c->spec, c->id);
 	if (c->cgroup_path == NULL)
 		return ward_error_set(err, ENOMEM, "cgroup path");
-	if (l && l->seccomp && seccomp_prepare(l->seccomp, &sp->seccomp, err) < 0)
+	if (seccomp_prepare_spec(c->spec, &sp->seccomp, err) < 0)
 		return -1;
 	if (landlock_prepare(c->spec, &sp->landlock, err) < 0)
 		return -1;

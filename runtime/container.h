@@ -27,6 +27,7 @@ struct container {
 	bool no_new_keyring;  /* --no-new-keyring */
 	bool systemd_cgroup;  /* --systemd-cgroup */
 	bool foreground;      /* `ward run` without --detach: it holds the console itself */
+	char *policy_path;    /* --policy FILE, or NULL for the default path */
 
 	/* filled in during create */
 	pid_t pid;            /* host pid of the container init */
@@ -127,6 +128,9 @@ int caps_apply(const struct spec_process *p, struct ward_error *err);
 /* seccomp: compile early (errors surface at create), load last, before exec. */
 struct ward_seccomp;
 int seccomp_prepare(const struct spec_seccomp *sc, struct ward_seccomp **out, struct ward_error *err);
+/* linux.seccomp of `s`, with the policy's floor stacked under it when the
+ * run.ward.seccomp-floor annotation asks (policy.h); NULL when neither. */
+int seccomp_prepare_spec(const struct spec *s, struct ward_seccomp **out, struct ward_error *err);
 int seccomp_apply(struct ward_seccomp *f, struct ward_error *err);
 void seccomp_free(struct ward_seccomp *f);
 /* SCMP_ACT_NOTIFY: seccomp_prepare connects to linux.seccomp.listenerPath

@@ -434,7 +434,6 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 {
 	__attribute__((cleanup(seccomp_freep))) struct ward_seccomp *filter = NULL;
 	__attribute__((cleanup(landlock_freep))) struct ward_landlock *ll = NULL;
-	const struct spec_linux *l = r->spec->linux;
 	cleanup_close int pidfd = -1;
 	cleanup_close int rootfd = -1;
 	cleanup_free char *agent_state = NULL;
@@ -445,7 +444,7 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 
 	r->pid = 0;
 	r->console_fd = -1;
-	if (l && l->seccomp && seccomp_prepare(l->seccomp, &filter, err) < 0)
+	if (seccomp_prepare_spec(r->spec, &filter, err) < 0)
 		return -1;
 	if (landlock_prepare(r->spec, &ll, err) < 0)
 		return -1;

@@ -53,3 +53,9 @@ libward_a_SOURCES += runtime/idmap.c
 libward_a_SOURCES += \
 	runtime/cmd_exec.c runtime/exec_process.c runtime/exec_process.h \
 	runtime/foreground.c runtime/foreground.h
+
+# the node policy: evaluation, rules, audit log, `ward policy`
+libward_a_SOURCES += \
+	runtime/policy_eval.h runtime/policy.c runtime/audit.c \
+	runtime/policy_rules_process.c runtime/policy_rules_isolation.c \
+	runtime/policy_rules_host.c runtime/policy_rules_limits.c runtime/cmd_policy.c

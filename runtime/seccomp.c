@@ -23,6 +23,7 @@
 #include "container.h"
 #include "jsonw.h"
 #include "log.h"
+#include "policy_eval.h"
 #include "security.h"
 
 /* The filter is compiled to BPF at prepare time: loading it is then a
@@ -34,6 +35,7 @@ struct ward_seccomp {
 	int listener_fd;    /* SCMP_ACT_NOTIFY: connected to listenerPath, else -1 */
 	char *metadata;     /* linux.seccomp.listenerMetadata */
 	char *message;      /* containerProcessState, set before the filter is loaded */
+	struct ward_seccomp *floor; /* the policy's floor, loaded first (stacked) */
 };
 
 static void ctx_releasep(scmp_filter_ctx *ctx)
@@ -391,6 +393,35 @@ int seccomp_prepare(const struct spec_seccomp *sc, struct ward_seccomp **out, st
 	return 0;
 }
 
+int seccomp_prepare_spec(const struct spec *s, struct ward_seccomp **out, struct ward_error *err)
+{
+	const struct spec_seccomp *sc = s->linux ? s->linux->seccomp : NULL;
+	const char *floor = spec_annotation(s, WARD_SECCOMP_FLOOR_ANNOTATION);
+	struct spec_linux def = { 0 };
+	struct ward_seccomp *f = NULL;
+	int rc;
+
+	*out = NULL;
+	if (floor && strcmp(floor, "default") != 0)
+		return ward_error_set(err, EINVAL, "annotation \"%s\": \"%s\": want \"default\"",
+				      WARD_SECCOMP_FLOOR_ANNOTATION, floor);
+	if (seccomp_prepare(sc, out, err) < 0)
+		return -1;
+	if (floor == NULL)
+		return 0;
+	if (spec_default_seccomp(&def, err) < 0)
+		return -1;
+	rc = seccomp_prepare(def.seccomp, &f, err);
+	spec_seccomp_free(def.seccomp);
+	if (rc < 0)
+		return ward_error_wrap(err, "seccomp floor");
+	if (*out == NULL)
+		*out = f;
+	else
+		(*out)->floor = f;
+	return 0;
+}
+
 int seccomp_listener_fd(const struct ward_seccomp *f)
 {
 	return f ? f->listener_fd : -1;
@@ -472,6 +503,10 @@ int seccomp_apply(struct ward_seccomp *f, struct ward_error *err)
 
 	if (f == NULL)
 		return 0;
+	/* The kernel runs every filter and keeps the most restrictive
+	 * verdict: the pair allows what both allow. */
+	if (f->floor && seccomp_apply(f->floor, err) < 0)
+		return -1;
 	if (f->listener_fd >= 0 && f->message == NULL)
 		return ward_error_set(err, EINVAL, "seccomp: the agent's container state was not prepared");
 	fprog.len = (unsigned short)f->len;
@@ -511,5 +546,6 @@ void seccomp_free(struct ward_seccomp *f)
 	free(f->metadata);
 	free(f->message);
 	free(f->ins);
+	seccomp_free(f->floor);
 	free(f);
 }

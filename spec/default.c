@@ -25,7 +25,7 @@ static const char *const default_caps[] = {
 	NULL,
 };
 
-static const char *const masked_paths[] = {
+const char *const spec_default_masked_paths[] = {
 	"/proc/acpi",
 	"/proc/asound",
 	"/proc/kcore",
@@ -41,7 +41,7 @@ static const char *const masked_paths[] = {
 	NULL,
 };
 
-static const char *const readonly_paths[] = {
+const char *const spec_default_readonly_paths[] = {
 	"/proc/bus",
 	"/proc/fs",
 	"/proc/irq",
@@ -174,8 +174,8 @@ static int fill_linux(struct spec_linux *l, bool rootless, uint32_t uid, uint32_
 		if (set_str(&l->resources->devices[0].access, "rwm") < 0)
 			return -1;
 	}
-	if (strv_from(&l->masked_paths, masked_paths) < 0 ||
-	    strv_from(&l->readonly_paths, readonly_paths) < 0)
+	if (strv_from(&l->masked_paths, spec_default_masked_paths) < 0 ||
+	    strv_from(&l->readonly_paths, spec_default_readonly_paths) < 0)
 		return -1;
 	return spec_default_seccomp(l, err);
 }

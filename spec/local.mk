@@ -12,7 +12,8 @@ libwardspec_a_SOURCES += \
 	spec/validate.c \
 	spec/emit_internal.h spec/emit.c spec/emit_linux.c \
 	spec/default.c spec/default_seccomp.c \
-	spec/free.c spec/names.c
+	spec/free.c spec/names.c \
+	spec/policy.h spec/parse_policy.c
 
 # ward's default seccomp profile: contrib/seccomp/default.json is the one
 # source; it is compiled in as a byte array that default_seccomp.c parses.

@@ -160,63 +160,60 @@ struct spec_resources *spec_parse_resources(const char *data, size_t len, const 
 	return r;
 }
 
-struct spec *spec_parse_file(const char *path, struct ward_error *err)
+int spec_read_file(const char *path, char **out, size_t *out_len, struct ward_error *err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	cleanup_free char *buf = NULL;
 	struct stat st;
 	size_t len = 0, cap;
 
-	if (fd < 0) {
-		ward_error_errno(err, "open %s", path);
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0) {
-		ward_error_errno(err, "stat %s", path);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ward_error_set(err, 0, "%s: not a regular file", path);
-		return NULL;
-	}
-	if (st.st_size > SPEC_FILE_MAX) {
-		ward_error_set(err, 0, "%s: file too large (over %d bytes)", path, SPEC_FILE_MAX);
-		return NULL;
-	}
+	if (fd < 0)
+		return ward_error_errno(err, "open %s", path);
+	if (fstat(fd, &st) < 0)
+		return ward_error_errno(err, "stat %s", path);
+	if (!S_ISREG(st.st_mode))
+		return ward_error_set(err, 0, "%s: not a regular file", path);
+	if (st.st_size > SPEC_FILE_MAX)
+		return ward_error_set(err, 0, "%s: file too large (over %d bytes)", path, SPEC_FILE_MAX);
 	/* Read until EOF rather than trusting st_size: the file may change. */
 	cap = (size_t)st.st_size + 1;
 	buf = malloc(cap);
-	if (buf == NULL) {
-		ward_error_set(err, ENOMEM, "read %s", path);
-		return NULL;
-	}
+	if (buf == NULL)
+		return ward_error_set(err, ENOMEM, "read %s", path);
 	for (;;) {
 		ssize_t n;
 
 		if (len == cap) {
-			if (cap >= SPEC_FILE_MAX) {
-				ward_error_set(err, 0, "%s: file too large (over %d bytes)", path,
-					       SPEC_FILE_MAX);
-				return NULL;
-			}
+			if (cap >= SPEC_FILE_MAX)
+				return ward_error_set(err, 0, "%s: file too large (over %d bytes)", path,
+						      SPEC_FILE_MAX);
 			char *nb = realloc(buf, cap * 2);
-			if (nb == NULL) {
-				ward_error_set(err, ENOMEM, "read %s", path);
-				return NULL;
-			}
+			if (nb == NULL)
+				return ward_error_set(err, ENOMEM, "read %s", path);
 			buf = nb;
 			cap *= 2;
 		}
 		n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			ward_error_errno(err, "read %s", path);
-			return NULL;
-		}
+		if (n < 0)
+			return ward_error_errno(err, "read %s", path);
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
+	*out = buf;
+	buf = NULL;
+	*out_len = len;
+	return 0;
+}
+
+struct spec *spec_parse_file(const char *path, struct ward_error *err)
+{
+	cleanup_free char *buf = NULL;
+	size_t len;
+
+	if (spec_read_file(path, &buf, &len, err) < 0)
+		return NULL;
 	return spec_parse(buf, len, path, err);
 }

@@ -103,10 +103,7 @@ void spec_strv_clear(struct spec_strv *v);
 void spec_map_clear(struct spec_map *m);
 void spec_process_clear(struct spec_process *p);
 void spec_resources_clear(struct spec_resources *r);
-void spec_seccomp_free(struct spec_seccomp *s);
 void spec_linux_free(struct spec_linux *l);
 
-/* The seam for ward's default seccomp profile (default_seccomp.c). */
-int spec_default_seccomp(struct spec_linux *l, struct ward_error *err);
 
 #endif

@@ -416,6 +416,8 @@ struct spec *spec_parse(const char *data, size_t len, const char *what, struct w
 
 /* Read and parse a file. */
 struct spec *spec_parse_file(const char *path, struct ward_error *err);
+/* A whole regular file into a malloc'd buffer (bounded in size). */
+int spec_read_file(const char *path, char **out, size_t *len, struct ward_error *err);
 
 /* Parse a lone OCI Process object (`ward exec --process`); paths in
  * messages are rooted at the object ("process.json: user.uid: ..."), and
@@ -443,6 +445,14 @@ char *spec_emit_resources(const struct spec_resources *r, bool pretty, size_t *l
 struct spec *spec_default(bool rootless, uint32_t uid, uint32_t gid, struct ward_error *err);
 
 void spec_free(struct spec *s);
+void spec_seccomp_free(struct spec_seccomp *s);
+
+/* ward's default seccomp profile (contrib/seccomp/default.json, compiled
+ * in) into l->seccomp: the template's profile and the policy's floor. */
+int spec_default_seccomp(struct spec_linux *l, struct ward_error *err);
+/* The masked and read-only paths of the template, NULL-terminated. */
+extern const char *const spec_default_masked_paths[];
+extern const char *const spec_default_readonly_paths[];
 void spec_process_free(struct spec_process *p);
 void spec_resources_free(struct spec_resources *r);
 
