@@ -2,7 +2,9 @@
  * writable /sys and /proc/sys, masked and read-only paths, sysctls. */
 #include "config.h"
 
+#include <errno.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,15 +28,15 @@ static const char *const ns_proc_name[SPEC_NS__COUNT] = {
 
 /* A path naming the namespace ward itself runs in is the host's: joining
  * it is the same as having no entry. Namespaces of other containers
- * (a pod's sandbox) are fine. */
-static bool is_host_ns(enum spec_ns_type t, const char *path)
+ * (a pod's sandbox) are fine. 1: host, 0: not, -1: cannot tell (errno). */
+static int is_host_ns(enum spec_ns_type t, const char *path)
 {
 	char self[64];
 	struct stat a, b;
 
 	snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_proc_name[t]);
 	if (stat(path, &a) < 0 || stat(self, &b) < 0)
-		return false; /* create fails on it later, naming the path */
+		return -1;
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
@@ -62,8 +64,17 @@ static void rule_namespaces(struct policy_eval *x)
 		const struct spec_namespace *ns = spec_find_namespace(x->spec, t);
 		const char *name = spec_ns_type_name(t);
 
-		if (ns && (ns->path == NULL || !is_host_ns(t, ns->path)))
+		int host = ns && ns->path ? is_host_ns(t, ns->path) : 0;
+
+		if (ns && host == 0)
 			continue;
+		if (host < 0) {
+			/* Fail closed: what cannot be inspected is not joined. */
+			policy_violation(x, RULE_NAMESPACES, "linux.namespaces",
+					 "%s namespace path \"%s\" cannot be checked: %s", name, ns->path,
+					 strerror(errno));
+			continue;
+		}
 		if (ns == NULL && policy_fills(x, RULE_NAMESPACES)) {
 			if (add_namespace(l, t) == 0)
 				policy_filled(x, RULE_NAMESPACES, "linux.namespaces",

@@ -55,6 +55,7 @@ rule_cycle() {
 	write_policy "$rule" enforce "$extra"
 	run pward run ct
 	assert_failure
+	output=${output//\\\"/\"} # the text log format escapes quotes
 	assert_output_contains "policy p: $field: $msg"
 	assert_audit deny "$rule" "$field: $msg"
 	[ ! -e "$WARD_ROOT/ct" ] || fail "a refused create left state behind"
