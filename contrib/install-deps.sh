@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
 	build-essential autoconf automake libtool pkg-config
 	libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
+	protobuf-c-compiler libprotobuf-c-dev
 	busybox-static jq util-linux
 	"$@"
 )

@@ -1,0 +1,176 @@
+/* containerd-shim-ward-v2: shared declarations. One single-threaded epoll
+ * loop serves every connection, process and pipe of the pod. */
+#ifndef WARD_SHIM_H
+#define WARD_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <protobuf-c/protobuf-c.h>
+#include "shim/proto/common.pb-c.h"
+#include "shim/proto/task.pb-c.h"
+#include "shim/proto/events.pb-c.h"
+#include "shim/proto/metrics.pb-c.h"
+
+#define SHIM_VERSION "0.1.0"
+#define TTRPC_MAX_DATA (4u << 20)
+
+/* grpc status codes */
+enum {
+	ST_OK = 0, ST_UNKNOWN = 2, ST_INVALID_ARGUMENT = 3, ST_NOT_FOUND = 5,
+	ST_ALREADY_EXISTS = 6, ST_RESOURCE_EXHAUSTED = 8, ST_FAILED_PRECONDITION = 9,
+	ST_UNIMPLEMENTED = 12, ST_INTERNAL = 13, ST_UNAVAILABLE = 14,
+};
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+
+/* ---- log.c: JSON lines on fd 2 (containerd's shim log FIFO) ---- */
+extern bool shim_debug;
+void shim_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_debug(...) do { if (shim_debug) shim_log("debug", __VA_ARGS__); } while (0)
+#define log_info(...) shim_log("info", __VA_ARGS__)
+#define log_warn(...) shim_log("warning", __VA_ARGS__)
+#define log_error(...) shim_log("error", __VA_ARGS__)
+
+/* ---- loop.c ---- */
+struct watch;
+typedef void (*watch_fn)(struct watch *w, uint32_t events);
+struct watch {
+	int fd;
+	watch_fn fn;
+	void *data;
+	bool added;
+};
+int loop_init(void);
+int loop_add(struct watch *w, uint32_t events);
+int loop_mod(struct watch *w, uint32_t events);
+void loop_del(struct watch *w);
+void loop_run(void);
+void loop_quit(void);
+void loop_defer(void (*fn)(void *), void *p);
+/* one-shot timer in milliseconds (events.c retries); 0 cancels */
+void loop_timer(unsigned ms, void (*fn)(void));
+int set_nonblock(int fd, bool on);
+void now_ts(Wshim__Timestamp *ts, struct timespec *at);
+
+/* ---- ttrpc.c ---- */
+struct conn;
+struct call {
+	struct conn *c;
+	uint32_t sid;
+	const char *method;
+	struct timespec t0;
+	struct call *next; /* a process's waiters */
+};
+typedef void (*msg_fn)(struct conn *c, uint32_t sid, uint8_t type, const uint8_t *data, uint32_t len);
+struct conn *conn_new(int fd, msg_fn on_msg, void (*on_close)(struct conn *), void *data);
+void conn_close(struct conn *c);
+void *conn_data(struct conn *c);
+int conn_send(struct conn *c, uint32_t sid, uint8_t type, const uint8_t *data, size_t len);
+int conn_send_msg(struct conn *c, uint32_t sid, uint8_t type, const ProtobufCMessage *m);
+void ttrpc_listen(int fd);
+void call_reply(struct call *call, const ProtobufCMessage *m);
+void call_error(struct call *call, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void call_drop(struct call *call);
+/* decode one frame's request into a dispatch (exposed for the fuzzer) */
+void ttrpc_dispatch(struct conn *c, uint32_t sid, uint8_t type, const uint8_t *data, uint32_t len);
+size_t ttrpc_connections(void);
+
+/* ---- task.c ---- */
+typedef void (*rpc_fn)(struct call *call, const uint8_t *data, size_t len);
+rpc_fn task_lookup(const char *service, const char *method);
+const char *task_method_name(const char *method);
+
+/* ---- process.c ---- */
+enum { P_CREATED = 1, P_RUNNING = 2, P_STOPPED = 3, P_PAUSED = 4 };
+struct stdio;
+struct oom_watch;
+struct container;
+struct proc {
+	struct container *ct;
+	char *exec_id; /* NULL for the init process */
+	pid_t pid;
+	int state;
+	uint32_t exit_status;
+	struct timespec exited_at;
+	bool terminal;
+	char *stdin_path, *stdout_path, *stderr_path;
+	char *spec_path; /* exec: the process JSON handed to the runtime */
+	struct stdio *io;
+	struct call *waiters;
+	struct proc *next;
+};
+struct container {
+	char *id, *bundle;
+	char *binary, *root; /* runtime binary and its --root */
+	char *cg_memory, *cg_cpuacct, *cg_cpu, *cg_pids, *cg_unified;
+	bool mounted; /* we mounted BUNDLE/rootfs */
+	bool paused;
+	struct proc init;
+	struct proc *execs;
+	struct oom_watch *oom;
+	struct container *next;
+};
+extern struct container *containers;
+extern const char *shim_namespace, *shim_address, *shim_id, *ttrpc_address, *shim_socket_path;
+struct container *ct_find(const char *id);
+struct proc *proc_find(struct container *ct, const char *exec_id);
+void proc_reap(void); /* SIGCHLD */
+void proc_exited(struct proc *p, int wstatus);
+void proc_free(struct proc *p);
+void ct_free(struct container *ct);
+void maybe_exit(void);
+extern bool shutdown_requested;
+
+/* ---- runtime.c ---- */
+struct rt_result {
+	int status;       /* exit status of the runtime, -1 if it could not run */
+	char *err;        /* its last error message (log.json or stderr) */
+	char *out;        /* captured stdout when asked */
+};
+/* fds: stdin/stdout/stderr for the runtime (and the container), -1 = /dev/null.
+ * capture: collect stdout into res->out. */
+int rt_run(struct container *ct, const char *const *args, const int fds[3], bool capture, struct rt_result *res);
+void rt_result_free(struct rt_result *r);
+char *rt_default_root(const char *binary_root);
+
+/* ---- io.c ---- */
+/* Prepare a process's stdio: fills fds[3] to give the runtime; console
+ * socket path when terminal. Returns -1 with errmsg. */
+int stdio_setup(struct proc *p, int fds[3], char **console_sock, char **errmsg);
+/* after the runtime call: close the child-side fds, receive the pty */
+int stdio_started(struct proc *p, const int fds[3], const char *console_sock, char **errmsg);
+void stdio_close_in(struct proc *p);
+int stdio_resize(struct proc *p, unsigned w, unsigned h);
+void stdio_free(struct proc *p);
+
+/* ---- events.c ---- */
+void events_init(void);
+void publish(const char *topic, const char *type, const ProtobufCMessage *m);
+bool events_pending(void);
+/* quit the loop once the queue is empty (or after a grace period) */
+void events_exit_when_flushed(void);
+
+/* ---- oom.c, metrics.c, mount.c, cgroup paths ---- */
+int oom_watch_start(struct container *ct);
+void oom_watch_stop(struct container *ct);
+void cg_discover(struct container *ct, pid_t pid);
+int metrics_collect(struct container *ct, Wshim__Any *out, char **errmsg);
+int mount_rootfs(const char *bundle, size_t n, Wshim__Mount **m, char **errmsg);
+void unmount_rootfs(const char *bundle);
+
+/* ---- util ---- */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *read_file_str(const char *path, size_t max);
+int write_file_str(const char *path, const char *s, size_t len);
+void sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif

@@ -1,0 +1,788 @@
+/* The Task service (containerd.task.v2.Task): one function per RPC,
+ * translating each into runtime calls and process bookkeeping. */
+#include "config.h"
+#include "shim/shim.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yajl/yajl_tree.h>
+
+#define DECODE(name, var)                                                          \
+	__auto_type var = wshim__##name##__unpack(NULL, len, data);                    \
+	if (!var) {                                                                 \
+		call_error(call, ST_INVALID_ARGUMENT, "malformed " #name);        \
+		return;                                                             \
+	}
+#define FREE(name, var) wshim__##name##__free_unpacked(var, NULL)
+
+static unsigned exec_seq;
+
+static struct container *need_ct(struct call *call, const char *id)
+{
+	struct container *ct = ct_find(id);
+	if (!ct)
+		call_error(call, ST_NOT_FOUND, "container %s: not found", id);
+	return ct;
+}
+
+static struct proc *need_proc(struct call *call, const char *id, const char *exec_id)
+{
+	struct container *ct = need_ct(call, id);
+	struct proc *p;
+	if (!ct)
+		return NULL;
+	p = proc_find(ct, exec_id);
+	if (!p)
+		call_error(call, ST_NOT_FOUND, "process %s/%s: not found", id, exec_id);
+	return p;
+}
+
+static int read_pid(const char *path)
+{
+	_cleanup_free_ char *s = read_file_str(path, 64);
+	return s ? atoi(s) : -1;
+}
+
+/* the runtime binary: BinaryName, else the ward installed beside us */
+static char *default_binary(void)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 16);
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			strcpy(slash + 1, "ward");
+			if (access(self, X_OK) == 0)
+				return strdup(self);
+		}
+	}
+	return strdup("ward");
+}
+
+/* `Key = "value"` lines of a runtime options TOML (ConfigPath/ConfigBody) */
+static void toml_opts(const char *text, char **binary, char **root)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	char *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char key[64], val[PATH_MAX];
+		if (sscanf(line, " %63[A-Za-z_] = \"%4095[^\"]\"", key, val) != 2)
+			continue;
+		if (!strcmp(key, "BinaryName") || !strcmp(key, "binary_name")) {
+			free(*binary);
+			*binary = strdup(val);
+		} else if (!strcmp(key, "Root") || !strcmp(key, "root")) {
+			free(*root);
+			*root = strdup(val);
+		}
+	}
+}
+
+static void parse_options(const Wshim__Any *any, char **binary, char **root)
+{
+	if (!any || !any->type_url || !any->value.len)
+		return;
+	if (strstr(any->type_url, "containerd.runc.v1.Options")) {
+		Wshim__RuncOptions *o = wshim__runc_options__unpack(NULL, any->value.len, any->value.data);
+		if (!o)
+			return;
+		if (*o->binary_name) {
+			free(*binary);
+			*binary = strdup(o->binary_name);
+		}
+		if (*o->root) {
+			free(*root);
+			*root = strdup(o->root);
+		}
+		wshim__runc_options__free_unpacked(o, NULL);
+	} else if (strstr(any->type_url, "runtimeoptions.v1.Options")) {
+		Wshim__RuntimeOptions *o = wshim__runtime_options__unpack(NULL, any->value.len, any->value.data);
+		if (!o)
+			return;
+		if (*o->config_path) {
+			_cleanup_free_ char *t = read_file_str(o->config_path, 65536);
+			if (t)
+				toml_opts(t, binary, root);
+		}
+		if (*o->config_body)
+			toml_opts(o->config_body, binary, root);
+		wshim__runtime_options__free_unpacked(o, NULL);
+	}
+}
+
+static const char *signame(uint32_t sig, char buf[16])
+{
+	snprintf(buf, 16, "%u", sig);
+	return buf;
+}
+
+static void rpc_create(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(create_task_request, r);
+	Wshim__CreateTaskResponse resp = WSHIM__CREATE_TASK_RESPONSE__INIT;
+	struct container *ct;
+	struct rt_result res;
+	_cleanup_free_ char *pidfile = NULL, *console = NULL, *errmsg = NULL, *rootdir = NULL, *optfile = NULL;
+	int fds[3];
+	const char *args[16];
+	int n = 0;
+
+	if (ct_find(r->id)) {
+		call_error(call, ST_ALREADY_EXISTS, "container %s: already exists", r->id);
+		FREE(create_task_request, r);
+		return;
+	}
+	if (!*r->id || strchr(r->id, '/') || !*r->bundle) {
+		call_error(call, ST_INVALID_ARGUMENT, "invalid id or bundle");
+		FREE(create_task_request, r);
+		return;
+	}
+	if (*r->checkpoint) {
+		call_error(call, ST_UNIMPLEMENTED, "restore from a checkpoint is not supported");
+		FREE(create_task_request, r);
+		return;
+	}
+	ct = calloc(1, sizeof *ct);
+	if (!ct)
+		abort();
+	ct->id = strdup(r->id);
+	ct->bundle = strdup(r->bundle);
+	ct->binary = default_binary();
+	parse_options(r->options, &ct->binary, &rootdir);
+	ct->root = xasprintf("%s/%s", rootdir ? rootdir : "/run/containerd/ward", shim_namespace);
+	ct->init.ct = ct;
+	ct->init.terminal = r->terminal;
+	ct->init.stdin_path = strdup(r->stdin);
+	ct->init.stdout_path = strdup(r->stdout);
+	ct->init.stderr_path = strdup(r->stderr);
+	/* `delete` after a crash needs to know what ran the container */
+	optfile = xasprintf("%s/ward-shim.opts", ct->bundle);
+	{
+		_cleanup_free_ char *o = xasprintf("%s\n%s\n", ct->binary, ct->root);
+		write_file_str(optfile, o, strlen(o));
+	}
+
+	if (r->n_rootfs) {
+		if (mount_rootfs(ct->bundle, r->n_rootfs, r->rootfs, &errmsg) < 0)
+			goto fail;
+		ct->mounted = true;
+	}
+	if (stdio_setup(&ct->init, fds, &console, &errmsg) < 0)
+		goto fail;
+	pidfile = xasprintf("%s/init.pid", ct->bundle);
+	args[n++] = "create";
+	args[n++] = "--bundle";
+	args[n++] = ct->bundle;
+	args[n++] = "--pid-file";
+	args[n++] = pidfile;
+	if (console) {
+		args[n++] = "--console-socket";
+		args[n++] = console;
+	}
+	args[n++] = ct->id;
+	args[n] = NULL;
+	if (rt_run(ct, args, fds, false, &res) < 0) {
+		errmsg = xasprintf("OCI runtime create failed: %s", res.err ? res.err : "unknown error");
+		rt_result_free(&res);
+		goto fail;
+	}
+	ct->init.pid = read_pid(pidfile);
+	if (ct->init.pid <= 0 || stdio_started(&ct->init, fds, console, &errmsg) < 0) {
+		const char *dargs[] = { "delete", "--force", ct->id, NULL };
+		int none[3] = { -1, -1, -1 };
+		struct rt_result dres;
+		if (!errmsg)
+			errmsg = xasprintf("runtime wrote no pid to %s", pidfile);
+		rt_run(ct, dargs, none, false, &dres);
+		rt_result_free(&dres);
+		goto fail;
+	}
+	ct->init.state = P_CREATED;
+	cg_discover(ct, ct->init.pid);
+	oom_watch_start(ct);
+	ct->next = containers;
+	containers = ct;
+	{
+		Wshim__TaskCreate ev = WSHIM__TASK_CREATE__INIT;
+		Wshim__TaskIO tio = WSHIM__TASK_IO__INIT;
+		tio.stdin = r->stdin;
+		tio.stdout = r->stdout;
+		tio.stderr = r->stderr;
+		tio.terminal = r->terminal;
+		ev.container_id = ct->id;
+		ev.bundle = ct->bundle;
+		ev.n_rootfs = r->n_rootfs;
+		ev.rootfs = r->rootfs;
+		ev.io = &tio;
+		ev.checkpoint = r->checkpoint;
+		ev.pid = (uint32_t)ct->init.pid;
+		publish("/tasks/create", "containerd.events.TaskCreate", &ev.base);
+	}
+	resp.pid = (uint32_t)ct->init.pid;
+	call_reply(call, &resp.base);
+	FREE(create_task_request, r);
+	return;
+fail:
+	if (ct->mounted)
+		unmount_rootfs(ct->bundle);
+	call_error(call, ST_UNKNOWN, "%s", errmsg ? errmsg : "create failed");
+	ct_free(ct);
+	FREE(create_task_request, r);
+}
+
+static void start_exec(struct call *call, struct proc *p)
+{
+	Wshim__StartResponse resp = WSHIM__START_RESPONSE__INIT;
+	struct container *ct = p->ct;
+	_cleanup_free_ char *pidfile = xasprintf("%s/exec-%u.pid", ct->bundle, ++exec_seq), *console = NULL, *errmsg = NULL;
+	const char *args[16];
+	struct rt_result res;
+	int n = 0, fds[3];
+
+	if (stdio_setup(p, fds, &console, &errmsg) < 0) {
+		stdio_free(p);
+		call_error(call, ST_UNKNOWN, "%s", errmsg);
+		return;
+	}
+	args[n++] = "exec";
+	args[n++] = "--process";
+	args[n++] = p->spec_path;
+	args[n++] = "--detach";
+	args[n++] = "--pid-file";
+	args[n++] = pidfile;
+	if (console) {
+		args[n++] = "--console-socket";
+		args[n++] = console;
+	}
+	args[n++] = ct->id;
+	args[n] = NULL;
+	if (rt_run(ct, args, fds, false, &res) < 0) {
+		stdio_free(p);
+		call_error(call, ST_UNKNOWN, "OCI runtime exec failed: %s", res.err ? res.err : "unknown error");
+		rt_result_free(&res);
+		unlink(pidfile);
+		return;
+	}
+	p->pid = read_pid(pidfile);
+	unlink(pidfile);
+	if (p->pid <= 0 || stdio_started(p, fds, console, &errmsg) < 0) {
+		stdio_free(p);
+		call_error(call, ST_UNKNOWN, "%s", errmsg ? errmsg : "runtime wrote no exec pid");
+		return;
+	}
+	p->state = P_RUNNING;
+	{
+		Wshim__TaskExecStarted ev = WSHIM__TASK_EXEC_STARTED__INIT;
+		ev.container_id = ct->id;
+		ev.exec_id = p->exec_id;
+		ev.pid = (uint32_t)p->pid;
+		publish("/tasks/exec-started", "containerd.events.TaskExecStarted", &ev.base);
+	}
+	resp.pid = (uint32_t)p->pid;
+	call_reply(call, &resp.base);
+}
+
+static void rpc_start(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(start_request, r);
+	struct proc *p = need_proc(call, r->id, r->exec_id);
+	if (!p)
+		goto out;
+	if (p->state != P_CREATED) {
+		call_error(call, ST_FAILED_PRECONDITION, "process %s is not in the created state", *r->exec_id ? r->exec_id : r->id);
+		goto out;
+	}
+	if (p->exec_id) {
+		start_exec(call, p);
+	} else {
+		Wshim__StartResponse resp = WSHIM__START_RESPONSE__INIT;
+		Wshim__TaskStart ev = WSHIM__TASK_START__INIT;
+		const char *args[] = { "start", p->ct->id, NULL };
+		int none[3] = { -1, -1, -1 };
+		struct rt_result res;
+		if (rt_run(p->ct, args, none, false, &res) < 0) {
+			call_error(call, ST_UNKNOWN, "OCI runtime start failed: %s", res.err);
+			rt_result_free(&res);
+			goto out;
+		}
+		if (p->state == P_CREATED)
+			p->state = P_RUNNING;
+		ev.container_id = p->ct->id;
+		ev.pid = (uint32_t)p->pid;
+		publish("/tasks/start", "containerd.events.TaskStart", &ev.base);
+		resp.pid = (uint32_t)p->pid;
+		call_reply(call, &resp.base);
+	}
+out:
+	FREE(start_request, r);
+}
+
+static void fill_exit(struct proc *p, uint32_t *status, Wshim__Timestamp *ts)
+{
+	if (p->state != P_STOPPED) {
+		p->exit_status = 128 + SIGKILL;
+		clock_gettime(CLOCK_REALTIME, &p->exited_at);
+	}
+	*status = p->exit_status;
+	now_ts(ts, &p->exited_at);
+}
+
+static void rpc_delete(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(delete_request, r);
+	Wshim__DeleteResponse resp = WSHIM__DELETE_RESPONSE__INIT;
+	Wshim__Timestamp ts = WSHIM__TIMESTAMP__INIT;
+	struct proc *p = need_proc(call, r->id, r->exec_id);
+	struct container *ct;
+	if (!p)
+		goto out;
+	ct = p->ct;
+	if (p->state == P_RUNNING || p->state == P_PAUSED) {
+		call_error(call, ST_FAILED_PRECONDITION, "cannot delete a running process");
+		goto out;
+	}
+	if (p->exec_id) {
+		struct proc **pp;
+		fill_exit(p, &resp.exit_status, &ts);
+		resp.pid = (uint32_t)(p->pid > 0 ? p->pid : 0);
+		resp.exited_at = &ts;
+		for (pp = &ct->execs; *pp != p; pp = &(*pp)->next)
+			;
+		*pp = p->next;
+		proc_free(p);
+		free(p);
+		call_reply(call, &resp.base);
+		goto out;
+	}
+	{
+		const char *args[] = { "delete", "--force", ct->id, NULL };
+		int none[3] = { -1, -1, -1 };
+		struct rt_result res;
+		struct container **cp;
+		Wshim__TaskDelete ev = WSHIM__TASK_DELETE__INIT;
+		if (rt_run(ct, args, none, false, &res) < 0 && !strstr(res.err ? res.err : "", "not exist") &&
+		    !strstr(res.err ? res.err : "", "not found"))
+			log_warn("delete %s: %s", ct->id, res.err);
+		rt_result_free(&res);
+		/* exec processes die with the container */
+		for (struct proc *e = ct->execs; e; e = e->next)
+			if (e->state == P_RUNNING && e->pid > 0)
+				kill(e->pid, SIGKILL);
+		if (ct->mounted)
+			unmount_rootfs(ct->bundle);
+		fill_exit(p, &resp.exit_status, &ts);
+		resp.pid = (uint32_t)p->pid;
+		resp.exited_at = &ts;
+		ev.container_id = ct->id;
+		ev.pid = resp.pid;
+		ev.exit_status = resp.exit_status;
+		ev.exited_at = &ts;
+		ev.id = ct->id;
+		publish("/tasks/delete", "containerd.events.TaskDelete", &ev.base);
+		for (cp = &containers; *cp != ct; cp = &(*cp)->next)
+			;
+		*cp = ct->next;
+		{
+			_cleanup_free_ char *o = xasprintf("%s/ward-shim.opts", ct->bundle);
+			unlink(o);
+		}
+		call_reply(call, &resp.base);
+		ct_free(ct);
+	}
+out:
+	FREE(delete_request, r);
+}
+
+static void rpc_exec(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(exec_process_request, r);
+	struct container *ct = need_ct(call, r->id);
+	struct proc *p;
+	if (!ct)
+		goto out;
+	if (!*r->exec_id) {
+		call_error(call, ST_INVALID_ARGUMENT, "exec id is empty");
+		goto out;
+	}
+	if (proc_find(ct, r->exec_id)) {
+		call_error(call, ST_ALREADY_EXISTS, "exec %s: already exists", r->exec_id);
+		goto out;
+	}
+	if (ct->init.state != P_RUNNING && ct->init.state != P_CREATED) {
+		call_error(call, ST_FAILED_PRECONDITION, "container %s is not running", ct->id);
+		goto out;
+	}
+	if (!r->spec || !r->spec->value.len) {
+		call_error(call, ST_INVALID_ARGUMENT, "exec %s: no process spec", r->exec_id);
+		goto out;
+	}
+	p = calloc(1, sizeof *p);
+	if (!p)
+		abort();
+	p->ct = ct;
+	p->exec_id = strdup(r->exec_id);
+	p->terminal = r->terminal;
+	p->stdin_path = strdup(r->stdin);
+	p->stdout_path = strdup(r->stdout);
+	p->stderr_path = strdup(r->stderr);
+	/* the exec id comes from the client: never part of a path */
+	p->spec_path = xasprintf("%s/.exec-%u.json", ct->bundle, ++exec_seq);
+	if (write_file_str(p->spec_path, (const char *)r->spec->value.data, r->spec->value.len) < 0) {
+		call_error(call, ST_UNKNOWN, "write %s: %s", p->spec_path, strerror(errno));
+		proc_free(p);
+		free(p);
+		goto out;
+	}
+	p->state = P_CREATED;
+	p->next = ct->execs;
+	ct->execs = p;
+	{
+		Wshim__TaskExecAdded ev = WSHIM__TASK_EXEC_ADDED__INIT;
+		ev.container_id = ct->id;
+		ev.exec_id = p->exec_id;
+		publish("/tasks/exec-added", "containerd.events.TaskExecAdded", &ev.base);
+	}
+	call_reply(call, NULL);
+out:
+	FREE(exec_process_request, r);
+}
+
+static void rpc_resize_pty(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(resize_pty_request, r);
+	struct proc *p = need_proc(call, r->id, r->exec_id);
+	if (p) {
+		if (stdio_resize(p, r->width, r->height) < 0)
+			call_error(call, ST_FAILED_PRECONDITION, "resize pty: %s", strerror(errno));
+		else
+			call_reply(call, NULL);
+	}
+	FREE(resize_pty_request, r);
+}
+
+static void rpc_close_io(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(close_iorequest, r);
+	struct proc *p = need_proc(call, r->id, r->exec_id);
+	if (p) {
+		if (r->stdin)
+			stdio_close_in(p);
+		call_reply(call, NULL);
+	}
+	FREE(close_iorequest, r);
+}
+
+static void rpc_state(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(state_request, r);
+	Wshim__StateResponse resp = WSHIM__STATE_RESPONSE__INIT;
+	Wshim__Timestamp ts = WSHIM__TIMESTAMP__INIT;
+	struct proc *p = need_proc(call, r->id, r->exec_id);
+	if (p) {
+		resp.id = p->exec_id ? p->exec_id : p->ct->id;
+		resp.bundle = p->ct->bundle;
+		resp.pid = (uint32_t)(p->pid > 0 ? p->pid : 0);
+		resp.status = p->state;
+		if (p->state == P_RUNNING && p->ct->paused)
+			resp.status = P_PAUSED;
+		resp.stdin = p->stdin_path;
+		resp.stdout = p->stdout_path;
+		resp.stderr = p->stderr_path;
+		resp.terminal = p->terminal;
+		resp.exec_id = p->exec_id ? p->exec_id : "";
+		if (p->state == P_STOPPED) {
+			resp.exit_status = p->exit_status;
+			now_ts(&ts, &p->exited_at);
+			resp.exited_at = &ts;
+		}
+		call_reply(call, &resp.base);
+	}
+	FREE(state_request, r);
+}
+
+static void rpc_kill(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(kill_request, r);
+	struct proc *p = need_proc(call, r->id, r->exec_id);
+	char sb[16];
+	if (!p)
+		goto out;
+	if (p->state == P_STOPPED || p->pid <= 0) {
+		call_error(call, ST_NOT_FOUND, "process already finished");
+		goto out;
+	}
+	if (p->exec_id) {
+		if (kill(p->pid, (int)r->signal) < 0)
+			call_error(call, errno == ESRCH ? ST_NOT_FOUND : ST_UNKNOWN, "kill exec %s: %s", p->exec_id, strerror(errno));
+		else
+			call_reply(call, NULL);
+	} else {
+		const char *args[6];
+		int n = 0, none[3] = { -1, -1, -1 };
+		struct rt_result res;
+		args[n++] = "kill";
+		if (r->all)
+			args[n++] = "--all";
+		args[n++] = p->ct->id;
+		args[n++] = signame(r->signal, sb);
+		args[n] = NULL;
+		if (rt_run(p->ct, args, none, false, &res) < 0) {
+			proc_reap();
+			if (p->state == P_STOPPED)
+				call_error(call, ST_NOT_FOUND, "process already finished");
+			else
+				call_error(call, ST_UNKNOWN, "OCI runtime kill failed: %s", res.err);
+		} else {
+			call_reply(call, NULL);
+		}
+		rt_result_free(&res);
+	}
+out:
+	FREE(kill_request, r);
+}
+
+static void rpc_pids(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(pids_request, r);
+	struct container *ct = need_ct(call, r->id);
+	const char *args[] = { "ps", "--format", "json", r->id, NULL };
+	int none[3] = { -1, -1, -1 };
+	struct rt_result res;
+	yajl_val v = NULL;
+	if (!ct)
+		goto out;
+	if (rt_run(ct, args, none, true, &res) < 0 || !(v = yajl_tree_parse(res.out, NULL, 0)) || !YAJL_IS_ARRAY(v)) {
+		call_error(call, ST_UNKNOWN, "OCI runtime ps failed: %s", res.err ? res.err : "bad output");
+	} else {
+		Wshim__PidsResponse resp = WSHIM__PIDS_RESPONSE__INIT;
+		size_t cnt = v->u.array.len;
+		Wshim__ProcessInfo *infos = calloc(cnt + 1, sizeof *infos);
+		Wshim__ProcessInfo **ptrs = calloc(cnt + 1, sizeof *ptrs);
+		Wshim__Any *anys = calloc(cnt + 1, sizeof *anys);
+		uint8_t **bufs = calloc(cnt + 1, sizeof *bufs);
+		if (!infos || !ptrs || !anys || !bufs)
+			abort();
+		for (size_t i = 0; i < cnt; i++) {
+			yajl_val e = v->u.array.values[i];
+			wshim__process_info__init(&infos[i]);
+			infos[i].pid = YAJL_IS_INTEGER(e) ? (uint32_t)YAJL_GET_INTEGER(e) : 0;
+			for (struct proc *x = ct->execs; x; x = x->next) {
+				if (x->pid > 0 && (uint32_t)x->pid == infos[i].pid) {
+					Wshim__ProcessDetails d = WSHIM__PROCESS_DETAILS__INIT;
+					d.exec_id = x->exec_id;
+					wshim__any__init(&anys[i]);
+					anys[i].type_url = "containerd.runc.v1.ProcessDetails";
+					anys[i].value.len = wshim__process_details__get_packed_size(&d);
+					bufs[i] = malloc(anys[i].value.len + 1);
+					wshim__process_details__pack(&d, bufs[i]);
+					anys[i].value.data = bufs[i];
+					infos[i].info = &anys[i];
+				}
+			}
+			ptrs[i] = &infos[i];
+		}
+		resp.n_processes = cnt;
+		resp.processes = ptrs;
+		call_reply(call, &resp.base);
+		for (size_t i = 0; i < cnt; i++)
+			free(bufs[i]);
+		free(bufs);
+		free(anys);
+		free(ptrs);
+		free(infos);
+	}
+	if (v)
+		yajl_tree_free(v);
+	rt_result_free(&res);
+out:
+	FREE(pids_request, r);
+}
+
+static void rpc_wait(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(wait_request, r);
+	struct proc *p = need_proc(call, r->id, r->exec_id);
+	if (p) {
+		if (p->state == P_STOPPED) {
+			Wshim__WaitResponse resp = WSHIM__WAIT_RESPONSE__INIT;
+			Wshim__Timestamp ts = WSHIM__TIMESTAMP__INIT;
+			now_ts(&ts, &p->exited_at);
+			resp.exit_status = p->exit_status;
+			resp.exited_at = &ts;
+			call_reply(call, &resp.base);
+		} else {
+			call->next = p->waiters;
+			p->waiters = call;
+		}
+	}
+	FREE(wait_request, r);
+}
+
+static void rpc_stats(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(stats_request, r);
+	struct container *ct = need_ct(call, r->id);
+	if (ct) {
+		Wshim__StatsResponse resp = WSHIM__STATS_RESPONSE__INIT;
+		Wshim__Any any = WSHIM__ANY__INIT;
+		_cleanup_free_ char *errmsg = NULL;
+		if (metrics_collect(ct, &any, &errmsg) < 0) {
+			call_error(call, ST_UNKNOWN, "stats: %s", errmsg ? errmsg : "unavailable");
+		} else {
+			resp.stats = &any;
+			call_reply(call, &resp.base);
+			free(any.value.data);
+		}
+	}
+	FREE(stats_request, r);
+}
+
+static void rpc_connect(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(connect_request, r);
+	Wshim__ConnectResponse resp = WSHIM__CONNECT_RESPONSE__INIT;
+	struct container *ct = ct_find(r->id);
+	resp.shim_pid = (uint32_t)getpid();
+	resp.task_pid = ct && ct->init.pid > 0 ? (uint32_t)ct->init.pid : 0;
+	resp.version = SHIM_VERSION;
+	call_reply(call, &resp.base);
+	FREE(connect_request, r);
+}
+
+static void rpc_shutdown(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(shutdown_request, r);
+	bool now = r->now;
+	FREE(shutdown_request, r);
+	call_reply(call, NULL);
+	/* a pod's shim serves all its containers: stay while any is left */
+	if (containers && !now)
+		return;
+	shutdown_requested = true;
+	if (now) {
+		loop_quit();
+		return;
+	}
+	maybe_exit();
+}
+
+static void simple_rt(struct call *call, struct container *ct, const char *cmd, const char *extra)
+{
+	const char *args[5];
+	int n = 0, none[3] = { -1, -1, -1 };
+	struct rt_result res;
+	args[n++] = cmd;
+	if (extra) {
+		args[n++] = "--resources";
+		args[n++] = extra;
+	}
+	args[n++] = ct->id;
+	args[n] = NULL;
+	if (rt_run(ct, args, none, false, &res) < 0)
+		call_error(call, ST_UNKNOWN, "OCI runtime %s failed: %s", cmd, res.err);
+	else
+		call_reply(call, NULL);
+	rt_result_free(&res);
+}
+
+static void rpc_pause(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(pause_request, r);
+	struct container *ct = need_ct(call, r->id);
+	if (ct) {
+		Wshim__TaskPaused ev = WSHIM__TASK_PAUSED__INIT;
+		const char *args[] = { "pause", ct->id, NULL };
+		int none[3] = { -1, -1, -1 };
+		struct rt_result res;
+		if (rt_run(ct, args, none, false, &res) < 0) {
+			call_error(call, ST_UNKNOWN, "OCI runtime pause failed: %s", res.err);
+		} else {
+			ct->paused = true;
+			ev.container_id = ct->id;
+			publish("/tasks/paused", "containerd.events.TaskPaused", &ev.base);
+			call_reply(call, NULL);
+		}
+		rt_result_free(&res);
+	}
+	FREE(pause_request, r);
+}
+
+static void rpc_resume(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(resume_request, r);
+	struct container *ct = need_ct(call, r->id);
+	if (ct) {
+		Wshim__TaskResumed ev = WSHIM__TASK_RESUMED__INIT;
+		const char *args[] = { "resume", ct->id, NULL };
+		int none[3] = { -1, -1, -1 };
+		struct rt_result res;
+		if (rt_run(ct, args, none, false, &res) < 0) {
+			call_error(call, ST_UNKNOWN, "OCI runtime resume failed: %s", res.err);
+		} else {
+			ct->paused = false;
+			ev.container_id = ct->id;
+			publish("/tasks/resumed", "containerd.events.TaskResumed", &ev.base);
+			call_reply(call, NULL);
+		}
+		rt_result_free(&res);
+	}
+	FREE(resume_request, r);
+}
+
+static void rpc_update(struct call *call, const uint8_t *data, size_t len)
+{
+	DECODE(update_task_request, r);
+	struct container *ct = need_ct(call, r->id);
+	if (ct) {
+		_cleanup_free_ char *path = xasprintf("%s/.update-%u.json", ct->bundle, ++exec_seq);
+		if (!r->resources || !r->resources->value.len) {
+			call_error(call, ST_INVALID_ARGUMENT, "update: no resources");
+		} else if (write_file_str(path, (const char *)r->resources->value.data, r->resources->value.len) < 0) {
+			call_error(call, ST_UNKNOWN, "write %s: %s", path, strerror(errno));
+		} else {
+			simple_rt(call, ct, "update", path);
+		}
+		unlink(path);
+	}
+	FREE(update_task_request, r);
+}
+
+static void rpc_checkpoint(struct call *call, const uint8_t *data, size_t len)
+{
+	call_error(call, ST_UNIMPLEMENTED, "checkpoint is not supported by the ward runtime yet");
+}
+
+static const struct {
+	const char *name;
+	rpc_fn fn;
+} methods[] = {
+	{ "State", rpc_state },       { "Create", rpc_create },   { "Start", rpc_start },
+	{ "Delete", rpc_delete },     { "Pids", rpc_pids },       { "Pause", rpc_pause },
+	{ "Resume", rpc_resume },     { "Checkpoint", rpc_checkpoint }, { "Kill", rpc_kill },
+	{ "Exec", rpc_exec },         { "ResizePty", rpc_resize_pty }, { "CloseIO", rpc_close_io },
+	{ "Update", rpc_update },     { "Wait", rpc_wait },       { "Stats", rpc_stats },
+	{ "Connect", rpc_connect },   { "Shutdown", rpc_shutdown },
+};
+
+rpc_fn task_lookup(const char *service, const char *method)
+{
+	if (strcmp(service, "containerd.task.v2.Task"))
+		return NULL;
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+		if (!strcmp(methods[i].name, method))
+			return methods[i].fn;
+	return NULL;
+}
+
+const char *task_method_name(const char *method)
+{
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+		if (!strcmp(methods[i].name, method))
+			return methods[i].name;
+	return "?";
+}
