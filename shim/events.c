@@ -78,6 +78,8 @@ static void on_msg(struct conn *c, uint32_t sid, uint8_t type, const uint8_t *da
 	}
 	if (!head && exiting)
 		loop_quit();
+	else if (head)
+		flush();
 }
 
 static void flush(void)
@@ -115,12 +117,12 @@ static void flush(void)
 			return;
 		}
 	}
-	for (struct ev *e = head; e && ec; e = e->next) {
-		if (e->sid)
-			continue;
-		e->sid = next_sid;
+	/* one at a time: containerd handles concurrent requests in parallel,
+	 * so only a sequence of acknowledged sends keeps the order */
+	if (!head->sid) {
+		head->sid = next_sid;
 		next_sid += 2;
-		conn_send(ec, e->sid, 1, e->data, e->len);
+		conn_send(ec, head->sid, 1, head->data, head->len);
 	}
 }
 

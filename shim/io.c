@@ -1,6 +1,7 @@
-/* Process stdio. FIFOs (containerd's, opened read-write so a reader going
- * away neither blocks nor kills the copy) and file:// logs are fed from a
- * pipe by a pump in the event loop; binary:// loggers get the pipes
+/* Process stdio. Output FIFOs (containerd's, opened read-write so a reader
+ * going away neither blocks nor kills the copy) and file:// logs are fed
+ * from a pipe by a pump in the event loop; the stdin FIFO is read until its
+ * writer closes it (or CloseIO), then the process sees EOF; binary:// loggers get the pipes
  * themselves; terminals come back through the console socket as a pty
  * master. A pump copies until its source reaches EOF, so output written
  * just before an exit is never lost. */
@@ -268,7 +269,7 @@ int stdio_setup(struct proc *p, int fds[3], char **console_sock, char **errmsg)
 		return console_listen(io, console_sock, errmsg);
 
 	if (paths[0] && *paths[0]) {
-		int pp[2], src = open(paths[0], O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		int pp[2], src = open(paths[0], O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (src < 0) {
 			*errmsg = xasprintf("open stdin %s: %s", paths[0], strerror(errno));
 			return -1;
@@ -359,7 +360,7 @@ int stdio_started(struct proc *p, const int fds[3], const char *console_sock, ch
 			pump_new(dup(m), dst, &io->pump[1]);
 		}
 		if (p->stdin_path && *p->stdin_path) {
-			int src = open(p->stdin_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+			int src = open(p->stdin_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 			if (src >= 0)
 				pump_new(src, fcntl(m, F_DUPFD_CLOEXEC, 3), &io->pump[0]);
 		}

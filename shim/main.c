@@ -115,12 +115,17 @@ static int cmd_start(void)
 		return 1;
 	}
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		/* containerd reads the log FIFO; O_RDWR never blocks and keeps
-		 * our writes from failing while containerd restarts */
-		int log = open("log", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		int null, log;
 		setsid();
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		/* nothing containerd's environment left open stays with us */
+		if (fd > 3)
+			close_range(3, (unsigned)fd - 1, 0);
+		close_range((unsigned)fd + 1, ~0u, 0);
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		/* containerd reads the log FIFO; O_RDWR never blocks and keeps
+		 * our writes from failing while containerd restarts */
+		log = open("log", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(log >= 0 ? log : null, 2);

@@ -95,7 +95,9 @@ int rt_run(struct container *ct, const char *const *args, const int fds[3], bool
 
 	if (capture && pipe2(outp, O_CLOEXEC) < 0)
 		return res->status = -1;
-	if (fds[2] < 0 && pipe2(errp, O_CLOEXEC) < 0) {
+	/* the runtime's stderr is read until EOF: never for commands whose
+	 * container process would inherit (and hold) that pipe */
+	if (fds[2] < 0 && strcmp(cmd, "create") && strcmp(cmd, "exec") && pipe2(errp, O_CLOEXEC) < 0) {
 		closep(&outp[0]);
 		closep(&outp[1]);
 		return res->status = -1;
@@ -118,7 +120,7 @@ int rt_run(struct container *ct, const char *const *args, const int fds[3], bool
 		signal(SIGPIPE, SIG_DFL);
 		tmp[0] = fds[0] >= 0 ? fcntl(fds[0], F_DUPFD_CLOEXEC, 3) : open("/dev/null", O_RDONLY | O_CLOEXEC);
 		tmp[1] = capture ? outp[1] : fds[1] >= 0 ? fcntl(fds[1], F_DUPFD_CLOEXEC, 3) : open("/dev/null", O_WRONLY | O_CLOEXEC);
-		tmp[2] = fds[2] >= 0 ? fcntl(fds[2], F_DUPFD_CLOEXEC, 3) : errp[1];
+		tmp[2] = fds[2] >= 0 ? fcntl(fds[2], F_DUPFD_CLOEXEC, 3) : errp[1] >= 0 ? errp[1] : open("/dev/null", O_WRONLY | O_CLOEXEC);
 		for (int i = 0; i < 3; i++)
 			if (tmp[i] < 0 || dup2(tmp[i], i) < 0)
 				_exit(127);

@@ -1,0 +1,322 @@
+#!/usr/bin/env bats
+# containerd-shim-ward-v2 driven by a real containerd 1.6 (private paths):
+# run, exec, tty, stdio loggers, events, pause/resume, metrics, OOM, one
+# shim per pod, the runtime swapped for runc through BinaryName, and the
+# faults (shim killed, containerd restarted, hostile ttrpc clients).
+
+load helpers
+load shim_helpers
+
+setup_file() {
+	ctrd_start
+}
+
+teardown_file() {
+	ctrd_stop
+}
+
+setup() {
+	[ -n "${SHIM_TRACE:-}" ] && { exec 9>>"$SHIM_TRACE"; BASH_XTRACEFD=9; set -x; }
+	setup_bundle
+	CTR=(ctr --address "$CTRD_DIR/containerd.sock" --namespace "$CGROUP_PARENT")
+	CT_ID=$TEST_NAME-shim
+	ROOTFS=$BUNDLE/rootfs
+	RT_ROOT=/run/containerd/ward/$CGROUP_PARENT
+	echo "$RT_ROOT $CT_ID" >>"$CTRD_DIR/ids"
+}
+
+teardown() {
+	local id
+	# a test that stopped containerd and failed before restarting it
+	[ -f "$CTRD_DIR/containerd.pid" ] || ctrd_run
+	for id in "$CT_ID" "$CT_ID-2"; do
+		timeout 20 "${CTR[@]}" task kill -s SIGKILL "$id" >/dev/null 2>&1
+		timeout 20 "${CTR[@]}" task delete -f "$id" >/dev/null 2>&1
+		timeout 20 "${CTR[@]}" container delete "$id" >/dev/null 2>&1
+	done
+	teardown_bundle
+}
+
+# wrun [CTR RUN OPTIONS...] -- ARGS...: run through the ward shim
+wrun() {
+	local opts=()
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	"${CTR[@]}" run "${opts[@]}" --runtime io.containerd.ward.v2 --rootfs "$ROOTFS" "$CT_ID" "$@"
+}
+
+wait_status() { # ID STATUS
+	local i
+	for ((i = 0; i < 100; i++)); do
+		"${CTR[@]}" task ls | grep -qE "^$1 .*$2" && return 0
+		sleep 0.1
+	done
+	"${CTR[@]}" task ls >&2
+	return 1
+}
+
+task_pid() {
+	"${CTR[@]}" task ls | awk -v id="$1" '$1 == id { print $2 }'
+}
+
+shim_of() { # the shim serving container ID: its bundle's address file
+	local addr
+	addr=$(cat "$CTRD_DIR/state/io.containerd.runtime.v2.task/$CGROUP_PARENT/$1/address") || return 1
+	echo "${addr#unix://}"
+}
+
+@test "shim: run --rm prints the output and returns the exit status" {
+	run wrun --rm -- /bin/sh -c 'echo hello; echo oops >&2; exit 3'
+	assert_failure 3
+	assert_output_contains hello
+	assert_output_contains oops
+	# the shim is gone once its last container is
+	[ -z "$(ctrd_shim_pids)" ] || fail "shim still running: $(ctrd_shim_pids)"
+}
+
+@test "shim: stdin reaches the container and its close is seen (CloseIO)" {
+	run bash -c "printf 'a\nb\n' | $(printf '%q ' "${CTR[@]}") run --rm --runtime io.containerd.ward.v2 --rootfs '$ROOTFS' '$CT_ID' /bin/sh -c 'wc -l'"
+	assert_success
+	assert_output_matches '^ *2$'
+}
+
+@test "shim: a signalled process exits with 128+signal" {
+	# (pid 1 of a pid namespace ignores its own SIGTERM: use an exec)
+	run wrun -d -- /bin/sleep 1000
+	assert_success
+	run "${CTR[@]}" task exec --exec-id sig "$CT_ID" /bin/sh -c 'kill -TERM $$'
+	assert_failure 143
+}
+
+@test "shim: the runtime's error reaches ctr" {
+	run wrun --rm -- /no/such/binary
+	assert_failure
+	assert_output_contains "/no/such/binary"
+	run "$WARD" --root "$RT_ROOT" state "$CT_ID"
+	assert_failure
+}
+
+@test "shim: detached task: exec, exec -t, ps, pause, resume, metrics, kill, delete" {
+	run wrun -d -- /bin/sleep 1000
+	assert_success
+	wait_status "$CT_ID" RUNNING
+	local pid
+	pid=$(task_pid "$CT_ID")
+	run "$WARD" --root "$RT_ROOT" state "$CT_ID"
+	assert_success
+	[ "$(jq -r .pid <<<"$output")" = "$pid" ] || fail "runtime pid $(jq -r .pid <<<"$output") != task pid $pid"
+
+	run "${CTR[@]}" task exec --exec-id e1 "$CT_ID" /bin/sh -c 'echo out; echo err >&2; exit 7'
+	assert_failure 7
+	assert_output_contains out
+	assert_output_contains err
+
+	run script -qec "$(printf '%q ' "${CTR[@]}") task exec -t --exec-id e2 $CT_ID /bin/sh -c 'tty; echo tty-ok'" /dev/null
+	assert_success
+	assert_output_contains /dev/pts/
+	assert_output_contains tty-ok
+
+	"${CTR[@]}" task exec -d --exec-id e3 "$CT_ID" /bin/sleep 500 >/dev/null 2>&1 &
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$("${CTR[@]}" task ps "$CT_ID" | grep -c e3)" = 1 ] && break
+		sleep 0.1
+	done
+	run "${CTR[@]}" task ps "$CT_ID"
+	assert_success
+	assert_output_contains "$pid"
+	assert_output_contains e3
+
+	run "${CTR[@]}" task pause "$CT_ID"
+	assert_success
+	wait_status "$CT_ID" PAUSED
+	run "${CTR[@]}" task resume "$CT_ID"
+	assert_success
+	wait_status "$CT_ID" RUNNING
+
+	run "${CTR[@]}" task metrics "$CT_ID"
+	assert_success
+	assert_output_matches 'memory.usage_in_bytes +[1-9]'
+	assert_output_matches 'pids.current +[1-9]'
+
+	run "${CTR[@]}" task kill -s SIGKILL "$CT_ID"
+	assert_success
+	wait_status "$CT_ID" STOPPED
+	run "${CTR[@]}" task delete "$CT_ID"
+	assert_success
+	assert_output_contains 137
+	run "$WARD" --root "$RT_ROOT" state "$CT_ID"
+	assert_failure
+	kill -0 "$pid" 2>/dev/null && fail "container init $pid survived"
+	return 0
+}
+
+@test "shim: --log-uri file:// and binary:// receive the output" {
+	run wrun --rm --log-uri "file://$TEST_DIR/out.log" -- /bin/sh -c 'echo to-file; echo to-file-err >&2'
+	assert_success
+	run cat "$TEST_DIR/out.log"
+	assert_output_contains to-file
+	assert_output_contains to-file-err
+
+	cat >"$TEST_DIR/logger" <<-'SH'
+		#!/bin/sh
+		# a containerd binary logger: stdout on fd 3, stderr on fd 4, ready on fd 5
+		exec 5>&-
+		cat <&3 >>"$2.out" &
+		cat <&4 >>"$2.err"
+		wait
+		echo "$CONTAINER_NAMESPACE/$CONTAINER_ID $1" >>"$2.out"
+	SH
+	chmod +x "$TEST_DIR/logger"
+	run wrun --rm --log-uri "binary://$TEST_DIR/logger?file=$TEST_DIR/bin" -- /bin/sh -c 'echo to-bin; echo to-bin-err >&2'
+	assert_success
+	local i
+	for ((i = 0; i < 50; i++)); do grep -q "$CT_ID" "$TEST_DIR/bin.out" 2>/dev/null && break; sleep 0.1; done
+	run cat "$TEST_DIR/bin.out"
+	assert_output_contains to-bin
+	assert_output_contains "$CGROUP_PARENT/$CT_ID file"
+	run cat "$TEST_DIR/bin.err"
+	assert_output to-bin-err
+}
+
+@test "shim: ctr events shows every task topic in order" {
+	"${CTR[@]}" events >"$TEST_DIR/events" 2>&1 &
+	local evpid=$!
+	sleep 0.3
+	wrun -d -- /bin/sleep 1000
+	"${CTR[@]}" task exec --exec-id ev1 "$CT_ID" /bin/true
+	"${CTR[@]}" task pause "$CT_ID"
+	"${CTR[@]}" task resume "$CT_ID"
+	"${CTR[@]}" task kill -s SIGKILL "$CT_ID"
+	wait_status "$CT_ID" STOPPED
+	"${CTR[@]}" task delete "$CT_ID" >/dev/null
+	sleep 0.5
+	kill "$evpid"
+	run grep -oE '/tasks/[a-z-]+ \{"container_id":"'"$CT_ID"'"' "$TEST_DIR/events"
+	local topics
+	topics=$(echo "$output" | awk '{print $1}' | tr '\n' ' ')
+	[ "$topics" = "/tasks/create /tasks/start /tasks/exec-added /tasks/exec-started /tasks/exit /tasks/paused /tasks/resumed /tasks/exit /tasks/delete " ] ||
+		fail "topics: $topics"
+}
+
+@test "shim: a memory-limited task that overruns its limit reports OOM" {
+	[ -d /sys/fs/cgroup/memory ] || [ -f /sys/fs/cgroup/cgroup.controllers ] || skip "no memory controller"
+	"${CTR[@]}" events >"$TEST_DIR/events" 2>&1 &
+	local evpid=$!
+	sleep 0.3
+	run wrun --rm --memory-limit 16777216 -- /bin/sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1'
+	sleep 0.5
+	kill "$evpid"
+	assert_failure 137
+	run grep -F "/tasks/oom {\"container_id\":\"$CT_ID\"}" "$TEST_DIR/events"
+	assert_success
+}
+
+@test "shim: containers of one pod share one shim" {
+	local pod=$TEST_NAME-pod
+	wrun -d --annotation "io.kubernetes.cri.sandbox-id=$pod" -- /bin/sleep 1000
+	"${CTR[@]}" run -d --runtime io.containerd.ward.v2 --annotation "io.kubernetes.cri.sandbox-id=$pod" \
+		--rootfs "$ROOTFS" "$CT_ID-2" /bin/sleep 1000
+	[ "$(shim_of "$CT_ID")" = "$(shim_of "$CT_ID-2")" ] || fail "two sockets"
+	run ctrd_shim_pids
+	[ "${#lines[@]}" = 1 ] || fail "shims: ${lines[*]}"
+	# the shim outlives the first container's removal
+	"${CTR[@]}" task kill -s SIGKILL "$CT_ID"
+	wait_status "$CT_ID" STOPPED
+	"${CTR[@]}" task delete "$CT_ID"
+	run "${CTR[@]}" task exec --exec-id x "$CT_ID-2" /bin/sh -c 'echo still-served'
+	assert_success
+	assert_output still-served
+}
+
+@test "shim: BinaryName = runc drives runc instead (runtime options)" {
+	command -v runc >/dev/null || skip "runc is not installed"
+	local root=$CTRD_DIR/runc-root
+	printf 'BinaryName = "%s"\nRoot = "%s"\n' "$(command -v runc)" "$root" >"$TEST_DIR/opts.toml"
+	echo "$root/$CGROUP_PARENT $CT_ID" >>"$CTRD_DIR/ids"
+	run wrun --rm --runtime-config-path "$TEST_DIR/opts.toml" -- /bin/sh -c 'echo via-runc; exit 4'
+	assert_failure 4
+	assert_output via-runc
+	run wrun -d --runtime-config-path "$TEST_DIR/opts.toml" -- /bin/sleep 1000
+	assert_success
+	run runc --root "$root/$CGROUP_PARENT" state "$CT_ID"
+	assert_success
+	run "${CTR[@]}" task exec --exec-id r1 "$CT_ID" /bin/sh -c 'echo exec-via-runc'
+	assert_output exec-via-runc
+	run "$WARD" --root "$RT_ROOT" state "$CT_ID"
+	assert_failure
+}
+
+@test "shim: SIGKILL of the shim: containerd's delete path cleans up" {
+	run wrun -d -- /bin/sleep 1000
+	assert_success
+	local pid shim
+	pid=$(task_pid "$CT_ID")
+	shim=$(ctrd_shim_pids)
+	[ -n "$shim" ] || fail "no shim"
+	kill -9 $shim
+	wait_status "$CT_ID" STOPPED || true
+	local i
+	for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && fail "container init $pid still running"
+	run "$WARD" --root "$RT_ROOT" state "$CT_ID"
+	assert_failure
+	"${CTR[@]}" task delete "$CT_ID" >/dev/null 2>&1 || true
+	run "${CTR[@]}" container delete "$CT_ID"
+	assert_success
+}
+
+@test "shim: containerd restarts: the task keeps running and its exit still arrives" {
+	run wrun -d -- /bin/sh -c 'sleep 2; exit 9'
+	assert_success
+	local pid
+	wait_status "$CT_ID" RUNNING
+	pid=$(task_pid "$CT_ID")
+	ctrd_kill
+	kill -0 "$pid" || fail "task $pid died with containerd"
+	sleep 2.5 # the task exits while containerd is away
+	ctrd_run
+	run "${CTR[@]}" task ls
+	assert_output_matches "$CT_ID +$pid +STOPPED"
+	run "${CTR[@]}" task delete "$CT_ID"
+	assert_success
+	assert_output_contains 9
+}
+
+@test "shim: hostile ttrpc clients get errors, others keep being served" {
+	run wrun -d -- /bin/sleep 1000
+	assert_success
+	local sock
+	sock=$(shim_of "$CT_ID")
+	local probe=$SRC_DIR/tests/tools/ttrpc_probe.py
+	run /usr/bin/python3 "$probe" "$sock" unknown
+	assert_success
+	run /usr/bin/python3 "$probe" "$sock" oversize
+	assert_success
+	run /usr/bin/python3 "$probe" "$sock" truncated
+	assert_success
+	run /usr/bin/python3 "$probe" "$sock" garbage
+	assert_success
+	# a Wait that blocks does not hold up the next request on that connection
+	run /usr/bin/python3 "$probe" "$sock" concurrent "$CT_ID"
+	assert_success
+	run "${CTR[@]}" task exec --exec-id after "$CT_ID" /bin/sh -c 'echo alive'
+	assert_success
+	assert_output alive
+}
+
+@test "shim: repeated runs leave no process, mount or socket behind" {
+	local before_mounts i
+	before_mounts=$(wc -l </proc/self/mountinfo)
+	for ((i = 0; i < 20; i++)); do
+		"${CTR[@]}" run --rm --runtime io.containerd.ward.v2 --rootfs "$ROOTFS" "$CT_ID-$i" /bin/true ||
+			fail "run $i failed"
+	done
+	[ -z "$(ctrd_shim_pids)" ] || fail "shims left: $(ctrd_shim_pids)"
+	[ "$(wc -l </proc/self/mountinfo)" -le "$before_mounts" ] || fail "mounts leaked"
+	run "$WARD" --root "$RT_ROOT" list -q
+	refute_output_contains "$CT_ID"
+}

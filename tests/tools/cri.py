@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""A small CRI client (runtime.v1) with hand-encoded protobuf, for tests.
+
+  cri.py SOCKET runp NAME HANDLER CGROUP_PARENT         -> pod id
+  cri.py SOCKET create POD NAME CGROUP_PARENT IMAGE ARG... -> container id
+  cri.py SOCKET start|stop|rm ID
+  cri.py SOCKET exec ID TIMEOUT CMD...                  -> {"stdout","stderr","exit_code"}
+  cri.py SOCKET status ID                               -> {"state","exit_code","reason"}
+  cri.py SOCKET stats ID                                -> {"cpu","memory"}
+  cri.py SOCKET stopp|rmp POD
+
+The sandbox is host-network (no CNI). Field numbers are those of
+k8s.io/cri-api runtime/v1 api.proto. gRPC errors: message on stderr, exit 2.
+"""
+import json
+import sys
+
+import grpc
+
+
+def varint(n):
+    if n < 0:
+        n += 1 << 64
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def ln(num, data):
+    if isinstance(data, str):
+        data = data.encode()
+    return varint(num << 3 | 2) + varint(len(data)) + data
+
+
+def vi(num, v):
+    return varint(num << 3) + varint(v)
+
+
+def read_varint(b, i):
+    n = s = 0
+    while True:
+        c = b[i]
+        i += 1
+        n |= (c & 0x7F) << s
+        s += 7
+        if not c & 0x80:
+            return n, i
+
+
+def decode(b):
+    """field number -> list of values (ints or bytes)"""
+    i, out = 0, {}
+    while i < len(b):
+        key, i = read_varint(b, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = read_varint(b, i)
+        elif wt == 2:
+            n, i = read_varint(b, i)
+            v, i = b[i:i + n], i + n
+        elif wt == 1:
+            v, i = b[i:i + 8], i + 8
+        elif wt == 5:
+            v, i = b[i:i + 4], i + 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        out.setdefault(num, []).append(v)
+    return out
+
+
+def first(d, num, default=None):
+    v = d.get(num)
+    return v[0] if v else default
+
+
+def sandbox_config(name, cgparent):
+    meta = ln(1, name) + ln(2, name + "-uid") + ln(3, "default") + vi(4, 0)
+    nsopts = vi(1, 2) + vi(2, 1) + vi(3, 1)  # network NODE, pid/ipc POD
+    linux = ln(1, cgparent) + ln(2, ln(1, nsopts))
+    # no hostname: a host-network pod shares the node's UTS namespace
+    return ln(1, meta) + ln(8, linux)
+
+
+def main():
+    sock, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    ch = grpc.insecure_channel("unix://" + sock)
+
+    def call(method, body, service="RuntimeService", timeout=60):
+        f = ch.unary_unary("/runtime.v1.%s/%s" % (service, method),
+                           request_serializer=lambda x: x, response_deserializer=lambda x: x)
+        return decode(f(body, timeout=timeout))
+
+    try:
+        if cmd == "runp":
+            name, handler, cgparent = args
+            r = call("RunPodSandbox", ln(1, sandbox_config(name, cgparent)) + ln(2, handler))
+            print(first(r, 1).decode())
+        elif cmd == "create":
+            pod, name, cgparent, image = args[:4]
+            cfg = ln(1, ln(1, name)) + ln(2, ln(1, image))
+            for a in args[4:]:
+                cfg += ln(3, a)
+            body = ln(1, pod) + ln(2, cfg) + ln(3, sandbox_config(pod_name(pod, call), cgparent))
+            r = call("CreateContainer", body)
+            print(first(r, 1).decode())
+        elif cmd in ("start", "rm"):
+            call({"start": "StartContainer", "rm": "RemoveContainer"}[cmd], ln(1, args[0]))
+        elif cmd == "stop":
+            call("StopContainer", ln(1, args[0]) + vi(2, 2))
+        elif cmd in ("stopp", "rmp"):
+            call({"stopp": "StopPodSandbox", "rmp": "RemovePodSandbox"}[cmd], ln(1, args[0]))
+        elif cmd == "exec":
+            cid, timeout = args[0], int(args[1])
+            body = ln(1, cid) + b"".join(ln(2, a) for a in args[2:]) + vi(3, timeout)
+            r = call("ExecSync", body, timeout=timeout + 30)
+            print(json.dumps({"stdout": first(r, 1, b"").decode(), "stderr": first(r, 2, b"").decode(),
+                              "exit_code": first(r, 3, 0)}))
+        elif cmd == "status":
+            r = call("ContainerStatus", ln(1, args[0]))
+            st = decode(first(r, 1, b""))
+            states = {0: "CREATED", 1: "RUNNING", 2: "EXITED", 3: "UNKNOWN"}
+            print(json.dumps({"state": states.get(first(st, 3, 0)), "exit_code": first(st, 7, 0),
+                              "reason": first(st, 10, b"").decode()}))
+        elif cmd == "stats":
+            r = call("ContainerStats", ln(1, args[0]))
+            stats = decode(first(r, 1, b""))
+            cpu = decode(first(stats, 2, b""))
+            mem = decode(first(stats, 3, b""))
+            print(json.dumps({"cpu": first(decode(first(cpu, 2, b"")), 1, 0),
+                              "memory": first(decode(first(mem, 2, b"")), 1, 0)}))
+        else:
+            raise SystemExit("unknown command " + cmd)
+    except grpc.RpcError as e:
+        print("%s: %s" % (e.code().name, e.details()), file=sys.stderr)
+        sys.exit(2)
+
+
+def pod_name(pod, call):
+    """the metadata name the sandbox was created with (PodSandboxStatus)"""
+    r = call("PodSandboxStatus", ln(1, pod))
+    st = decode(first(r, 1, b""))
+    meta = decode(first(st, 2, b""))
+    return first(meta, 1, b"").decode()
+
+
+if __name__ == "__main__":
+    main()
