@@ -1,5 +1,5 @@
 #!/bin/bash
-# Node installer: ward (and its shim, once built) into PREFIX/bin, and the
+# Node installer: ward and its shim (containerd-shim-ward-v2) into PREFIX/bin, and the
 # configuration that registers the "ward" runtime with containerd and CRI-O
 # when they are present. Idempotent: a second run changes nothing.
 #

@@ -5,11 +5,12 @@
 #   tests:        bats jq busybox-static (rootfs), runc (reference peer),
 #                 containerd (containerd.bats), procps, time (bench)
 #   cgroup v2 VM: qemu-system-x86 linux-image-amd64 cpio (tests/vm)
-#   shim:         protobuf-c-compiler libprotobuf-c-dev
+#   shim:         protobuf-c-compiler libprotobuf-c-dev, python3-grpcio (CRI
+#                 client of shim_cri.bats), clang (fuzz target), util-linux (script)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 exec "$here/../contrib/install-deps.sh" \
 	bats runc containerd procps time \
 	qemu-system-x86 linux-image-amd64 cpio gzip xz-utils zstd kmod \
-	protobuf-c-compiler libprotobuf-c-dev
+	protobuf-c-compiler libprotobuf-c-dev python3-grpcio clang
