@@ -67,10 +67,11 @@ int container_write_pid_file(const char *path, pid_t pid, struct ward_error *err
 
 /* ---- exe.c: CVE-2019-5736 ---- */
 /* Commands that put a process into a container call this first: unless
- * ward already runs from a sealed memfd, copy /proc/self/exe into one, seal
- * it and re-execute it with the same arguments (so a container can never
- * reach a writable ward binary through /proc/<pid>/exe). Returns only on
- * failure, or with 0 when already sealed. */
+ * ward already runs from a file nobody can write, re-execute it with the
+ * same arguments from a detached read-only bind mount of /proc/self/exe
+ * (or, without the mount API, a sealed memfd copy), so a container can
+ * never reach a writable ward binary through /proc/<pid>/exe. Returns only
+ * on failure, or with 0 when already protected. */
 int exe_ensure_sealed(struct ward_error *err);
 
 /* ---- safepath.c: the only way to touch paths inside the rootfs ---- */

@@ -1,17 +1,30 @@
 /* CVE-2019-5736: a process in the container could open /proc/<init>/exe
  * (the ward binary, before init execs the container's program) and write
- * to it, replacing the host's runtime. Running from a sealed memfd copy
- * makes that file immutable: writes fail with EPERM, and the host binary is
- * never reachable from the container at all. */
+ * to it, replacing the host's runtime. ward re-executes itself from a file
+ * that cannot be written, whoever holds it:
+ *
+ * - first choice, a read-only bind mount of its own binary that is never
+ *   attached anywhere (open_tree(OPEN_TREE_CLONE) + mount_setattr RDONLY,
+ *   then execveat on it). Nothing is copied: a created container costs no
+ *   memory for it. Once the exec closes the tree fd the mount is dissolved:
+ *   no namespace holds it, so it cannot be remounted read-write nor cloned
+ *   (both need a mount of the caller's namespace), and every open for
+ *   writing through /proc/<pid>/exe fails with EROFS.
+ * - without the mount API or CAP_SYS_ADMIN: a sealed memfd copy (writes
+ *   fail with EPERM), at the cost of the copy. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -20,15 +33,78 @@
 #define SEALED_ENV "_WARD_SEALED"
 #define REQUIRED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
+/* The mount id of an open file (fdinfo "mnt_id:"), or -1. */
+static long fd_mount_id(int fd)
+{
+	char path[64], line[256];
+	cleanup_file FILE *f = NULL;
+	long id = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "mnt_id: %ld", &id) == 1)
+			break;
+	return id;
+}
+
+/* Whether mount `id` is attached in our mount namespace. */
+static bool mount_attached(long id)
+{
+	cleanup_file FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	long m;
+
+	if (f == NULL)
+		return true; /* cannot tell: assume the worst */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%ld", &m) == 1 && m == id)
+			return true;
+		/* the rest of an overlong line */
+		while (strchr(line, '\n') == NULL && fgets(line, sizeof(line), f))
+			;
+	}
+	return false;
+}
+
+/* Already running from a file nobody can write: a sealed memfd, or a
+ * read-only mount no namespace holds (a copy of the host's binary mount
+ * could be remounted read-write by the host's root, a dissolved one cannot). */
 static bool running_sealed(void)
 {
 	cleanup_close int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	struct statvfs vfs;
 	int seals;
 
 	if (fd < 0)
 		return false;
 	seals = fcntl(fd, F_GET_SEALS);
-	return seals >= 0 && (seals & REQUIRED_SEALS) == REQUIRED_SEALS;
+	if (seals >= 0)
+		return (seals & REQUIRED_SEALS) == REQUIRED_SEALS;
+	if (fstatvfs(fd, &vfs) < 0 || !(vfs.f_flag & ST_RDONLY))
+		return false;
+	long id = fd_mount_id(fd);
+	return id >= 0 && !mount_attached(id);
+}
+
+/* A detached read-only bind mount of our binary, as an O_PATH fd to
+ * execute; -1 with errno when the mount API or the privilege is missing. */
+static int readonly_self(void)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	};
+	int tree = open_tree(AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (tree < 0)
+		return -1;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+		int e = errno;
+		close(tree);
+		errno = e;
+		return -1;
+	}
+	return tree;
 }
 
 /* Our own command line, as the kernel keeps it: argv as given to main,
@@ -116,19 +192,23 @@ int exe_ensure_sealed(struct ward_error *err)
 		return ward_error_set(err, EPERM,
 				      "re-executed ward is not running from a sealed memfd");
 
-	mfd = memfd_create("ward", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (mfd < 0)
-		return ward_error_errno(err, "memfd_create");
-	if (copy_self(mfd, err) < 0)
-		return -1;
-	if (fcntl(mfd, F_ADD_SEALS, REQUIRED_SEALS) < 0)
-		return ward_error_errno(err, "seal memfd");
+	mfd = readonly_self();
+	if (mfd < 0) {
+		mfd = memfd_create("ward", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (mfd < 0)
+			return ward_error_errno(err, "memfd_create");
+		if (copy_self(mfd, err) < 0)
+			return -1;
+		if (fcntl(mfd, F_ADD_SEALS, REQUIRED_SEALS) < 0)
+			return ward_error_errno(err, "seal memfd");
+	}
 	if (read_cmdline(&argv, err) < 0)
 		return -1;
 	if (setenv(SEALED_ENV, "1", 1) < 0) {
 		ward_error_errno(err, "setenv");
 	} else {
-		fexecve(mfd, argv, environ);
+		/* execveat on the fd itself: for the bind mount it is O_PATH. */
+		syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
 		ward_error_errno(err, "execute sealed copy of ward");
 		unsetenv(SEALED_ENV);
 	}

@@ -3,8 +3,9 @@
 # binary through /proc/<pid>/exe of a runtime process that has entered the
 # container's pid namespace (runc exec, or the init of a container joining
 # the namespace before it execs the user program). ward runs every such
-# process from a sealed memfd copy of itself, so what the container can
-# reach is that copy, which cannot be written.
+# process from a file that cannot be written: its binary on a read-only
+# bind mount that no namespace holds (or, without the mount API, a sealed
+# memfd copy).
 
 load helpers
 
@@ -60,6 +61,16 @@ wait_attack() {
 	grep -q '^RESULT' "$HOST_DIR/out" || fail "the attack program gave no verdict"
 }
 
+# assert_targets_immutable: the attacker reached ward's executable, every
+# one it held was a sealed memfd (F_SEAL_SEAL|SHRINK|GROW|WRITE = 0xf) or a
+# file on a read-only mount, and no open for writing went through.
+assert_targets_immutable() {
+	grep -q '^target ' "$HOST_DIR/out" || fail "the attacker held no target"
+	! grep '^target' "$HOST_DIR/out" | grep -Ev 'seals=0x[0-9a-f]*f mount=|seals=none mount=ro$' ||
+		fail "a target is neither a sealed memfd nor on a read-only mount"
+	! grep -Eq '^(open-wronly|reopen|write) .* ok$' "$HOST_DIR/out" || fail "a write went through"
+}
+
 with_ptrace='.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
 
 @test "CVE-2019-5736 sanity: the attack program overwrites a running binary outside a container" {
@@ -81,7 +92,7 @@ with_ptrace='.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])
 	grep -q WARD-CVE-2019-5736-PAYLOAD "$bin"
 }
 
-@test "CVE-2019-5736: /proc/<pid>/exe of an init joining the attacker's pid namespace is a sealed memfd" {
+@test "CVE-2019-5736: /proc/<pid>/exe of an init joining the attacker's pid namespace cannot be written" {
 	use_runtime_copy
 	start_attacker "$with_ptrace"
 	# The victim joins the attacker's pid namespace (a pod sharing its
@@ -98,17 +109,13 @@ with_ptrace='.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])
 	assert_success
 	wait_attack
 	# The attacker did reach the runtime's executable...
-	grep -q '^target .* exe=/memfd:' "$HOST_DIR/out" || fail "the attacker saw no memfd-backed init"
-	! grep '^target' "$HOST_DIR/out" | grep -v 'exe=/memfd:' || fail "a target is not a memfd"
-	# ... all of it sealed (F_SEAL_SEAL|SHRINK|GROW|WRITE = 0xf) ...
-	! grep '^target' "$HOST_DIR/out" | grep -Ev 'seals=0x[0-9a-f]*f$' || fail "a target is not sealed"
 	# ... and could not write to it, before or after the exec.
-	! grep -q '^write .* ok' "$HOST_DIR/out" || fail "a write went through"
+	assert_targets_immutable
 	grep -q '^RESULT failed' "$HOST_DIR/out"
 	assert_runtime_intact
 }
 
-@test "CVE-2019-5736: an entrypoint '#!/proc/self/exe' runs ward in the container only from a sealed memfd" {
+@test "CVE-2019-5736: an entrypoint '#!/proc/self/exe' runs ward in the container only from a file that cannot be written" {
 	# The exploit as published: the image's entrypoint names the runtime
 	# itself as its interpreter, so the runtime executes again as a
 	# dumpable process of the container, reachable without any privilege.
@@ -133,10 +140,7 @@ with_ptrace='.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])
 	# Release it: it reads its arguments, fails and exits.
 	bg_start cat "$HOST_DIR/fifo"
 	wait_attack
-	grep -q '^target .* exe=/memfd:' "$HOST_DIR/out" || fail "the attacker saw no memfd-backed ward"
-	! grep '^target' "$HOST_DIR/out" | grep -v 'exe=/memfd:' || fail "a target is not a memfd"
-	! grep '^target' "$HOST_DIR/out" | grep -Ev 'seals=0x[0-9a-f]*f$' || fail "a target is not sealed"
-	! grep -q '^write .* ok' "$HOST_DIR/out" || fail "a write went through"
+	assert_targets_immutable
 	grep -q '^RESULT failed' "$HOST_DIR/out"
 	assert_runtime_intact
 }
@@ -160,7 +164,7 @@ has_exec() {
 	"$WARD" exec --help >/dev/null 2>&1
 }
 
-@test "CVE-2019-5736: ward exec of an entrypoint '#!/proc/self/exe' hands the container only a sealed memfd" {
+@test "CVE-2019-5736: ward exec of an entrypoint '#!/proc/self/exe' hands the container only a file that cannot be written" {
 	# The original exploit: the container's binary names the runtime as
 	# its interpreter, and `runc exec` runs it.
 	has_exec || skip "ward exec is not implemented yet"
@@ -177,15 +181,12 @@ has_exec() {
 	bg_start cat "$HOST_DIR/fifo"
 	wait_attack
 	wait_bg "$exec_pid"
-	grep -q '^target .* exe=/memfd:' "$HOST_DIR/out" || fail "the attacker saw no memfd-backed ward"
-	! grep '^target' "$HOST_DIR/out" | grep -v 'exe=/memfd:' || fail "a target is not a memfd"
-	! grep '^target' "$HOST_DIR/out" | grep -Ev 'seals=0x[0-9a-f]*f$' || fail "a target is not sealed"
-	! grep -q '^write .* ok' "$HOST_DIR/out" || fail "a write went through"
+	assert_targets_immutable
 	grep -q '^RESULT failed' "$HOST_DIR/out"
 	assert_runtime_intact
 }
 
-@test "CVE-2019-5736: the ward exec process entering the container is a sealed memfd" {
+@test "CVE-2019-5736: the ward exec process entering the container cannot be written" {
 	has_exec || skip "ward exec is not implemented yet"
 	use_runtime_copy
 	ATTACK_SECONDS=20 start_attacker "$with_ptrace"
@@ -198,8 +199,6 @@ has_exec() {
 	done
 	[ -s "$HOST_DIR/ready" ] || skip "the attacker never caught ward exec in the act ($i tries)"
 	wait_attack
-	grep -q '^target .* exe=/memfd:' "$HOST_DIR/out" || fail "the attacker saw no memfd-backed ward"
-	! grep '^target' "$HOST_DIR/out" | grep -v 'exe=/memfd:' || fail "a target is not a memfd"
-	! grep -q '^write .* ok' "$HOST_DIR/out" || fail "a write went through"
+	assert_targets_immutable
 	assert_runtime_intact
 }

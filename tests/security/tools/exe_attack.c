@@ -18,7 +18,7 @@
  *	against an ordinary binary the attack really works).
  *
  * Everything observed goes to OUT, one line per event:
- *	target PID exe=<link> seals=<hex|none>
+ *	target PID exe=<link> seals=<hex|none> mount=<ro|rw>
  *	open-wronly PID <errno name>      direct O_WRONLY open of /proc/PID/exe
  *	reopen PID <ok|errno name>        O_WRONLY through the held O_PATH fd
  *	write PID <ok|errno name>
@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,6 +82,8 @@ static void grab(pid_t pid)
 	struct stat mine, there;
 	ssize_t n;
 	int fd, ro, wr, seals = -1;
+	struct statvfs vfs;
+	const char *mnt;
 
 	if (n_targets == MAX_TARGETS || held(pid))
 		return;
@@ -101,10 +104,11 @@ static void grab(pid_t pid)
 		seals = fcntl(ro, F_GET_SEALS);
 		close(ro);
 	}
+	mnt = fstatvfs(fd, &vfs) < 0 ? "?" : (vfs.f_flag & ST_RDONLY) ? "ro" : "rw";
 	if (seals >= 0)
-		fprintf(out, "target %d exe=%s seals=%#x\n", pid, link, seals);
+		fprintf(out, "target %d exe=%s seals=%#x mount=%s\n", pid, link, seals, mnt);
 	else
-		fprintf(out, "target %d exe=%s seals=none\n", pid, link);
+		fprintf(out, "target %d exe=%s seals=none mount=%s\n", pid, link, mnt);
 	wr = open(path, O_WRONLY | O_CLOEXEC);
 	fprintf(out, "open-wronly %d %s\n", pid, wr < 0 ? ename(errno) : "ok");
 	if (wr >= 0)
