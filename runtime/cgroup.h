@@ -51,6 +51,30 @@ int cgroup_check_driver(bool systemd, struct ward_error *err);
 int cgroup_create(const char *path, struct ward_error *err);
 /* Write pid to cgroup.procs in every hierarchy. */
 int cgroup_join(const char *path, pid_t pid, struct ward_error *err);
+/* Joining from the inside (cgroup_join.c): the parent opens the files
+ * before it clones, the child moves itself while it is single-threaded and
+ * before anything of the container runs. No process is ever moved by
+ * another one (that waits for an RCU grace period). */
+struct cgroup_join {
+	int *tasks;       /* v1 "tasks" of every v1 hierarchy */
+	size_t n_tasks;
+	int v2_dir;       /* the cgroup2 directory: clone3 CLONE_INTO_CGROUP */
+	int v2_procs;     /* its cgroup.procs, when the clone could not place us */
+	bool v2_placed;   /* set by whoever cloned with CLONE_INTO_CGROUP */
+};
+int cgroup_join_open(const char *path, struct cgroup_join *j, struct ward_error *err);
+/* Child side: move ourselves into every hierarchy (the cgroup2 one only
+ * when the clone did not), then close the files. */
+int cgroup_join_self(struct cgroup_join *j, struct ward_error *err);
+void cgroup_join_close(struct cgroup_join *j);
+/* The fds it holds (for close-all-but lists); out has room for
+ * cgroup_join_nfds(j). */
+size_t cgroup_join_fds(const struct cgroup_join *j, int *out);
+#define cgroup_join_nfds(j) ((j)->n_tasks + 2)
+/* fork() with namespace flags (clone3, or the legacy clone before 5.3),
+ * born in j's cgroup2 cgroup when the kernel can (j->v2_placed is then set
+ * in both processes). j may be NULL. */
+pid_t cgroup_join_clone(int flags, struct cgroup_join *j);
 /* rmdir the path (and sub-cgroups the container made below it) in every
  * hierarchy; missing directories are fine. Parents are left alone, as runc
  * does: they may be shared. Retries briefly on EBUSY. */

@@ -171,6 +171,7 @@ struct exec_child {
 	const char *agent_state; /* OCI state JSON, when the filter notifies */
 	struct ward_seccomp *seccomp;
 	struct ward_landlock *landlock;
+	struct cgroup_join *cg;  /* the container's cgroups, joined after GO */
 };
 
 static int cmp_int(const void *a, const void *b)
@@ -305,6 +306,10 @@ static int child_steps(struct exec_child *x, struct ward_error *err)
 		return -1;
 	if (sync_expect(x->sock, SYNC_GO, NULL, err) < 0)
 		return -1;
+	/* The container's cgroups, ourselves, first (cgroup_join.c): the
+	 * pid-namespace fork below inherits them. */
+	if (cgroup_join_self(x->cg, err) < 0)
+		return -1;
 	if (join_namespaces(r, x->pidfd, x->ns_flags, err) < 0)
 		return -1;
 	close(x->pidfd);
@@ -343,9 +348,16 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	reset_signals();
 	{
-		int keep[] = { x->sock, x->pidfd, x->rootfd, ward_log_fd(),
-			       seccomp_listener_fd(x->seccomp) };
-		close_fds_except(x->r->preserve_fds, keep, sizeof(keep) / sizeof(keep[0]));
+		int keep[5 + cgroup_join_nfds(x->cg)];
+		size_t n = 0;
+
+		keep[n++] = x->sock;
+		keep[n++] = x->pidfd;
+		keep[n++] = x->rootfd;
+		keep[n++] = ward_log_fd();
+		keep[n++] = seccomp_listener_fd(x->seccomp);
+		n += cgroup_join_fds(x->cg, keep + n);
+		close_fds_except(x->r->preserve_fds, keep, n);
 	}
 	child_steps(x, &err);
 	{
@@ -437,6 +449,7 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 	cleanup_close int pidfd = -1;
 	cleanup_close int rootfd = -1;
 	cleanup_free char *agent_state = NULL;
+	struct cgroup_join cg = { .v2_dir = -1, .v2_procs = -1 };
 	int sock[2];
 	char path[64];
 	pid_t child;
@@ -472,10 +485,16 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 
 	if (sync_pair(sock, err) < 0)
 		return -1;
+	if (r->cgroup_path && cgroup_exists(r->cgroup_path) &&
+	    cgroup_join_open(r->cgroup_path, &cg, err) < 0) {
+		close(sock[0]);
+		close(sock[1]);
+		return -1;
+	}
 	/* An ignored SIGCHLD would have the kernel reap the process. */
 	signal(SIGCHLD, SIG_DFL);
 	fflush(NULL);
-	child = fork();
+	child = cgroup_join_clone(0, &cg);
 	if (child == 0) {
 		struct exec_child x = {
 			.r = r,
@@ -486,23 +505,19 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 			.agent_state = agent_state,
 			.seccomp = filter,
 			.landlock = ll,
+			.cg = &cg,
 		};
 		close(sock[0]);
 		exec_child_main(&x);
 	}
 	close(sock[1]);
+	cgroup_join_close(&cg);
 	if (child < 0) {
 		close(sock[0]);
 		return ward_error_errno(err, "fork exec process");
 	}
 
-	/* Before GO: the process (and its pid-namespace fork) starts in the
-	 * container's cgroup. */
-	int rc = 0;
-	if (r->cgroup_path && cgroup_exists(r->cgroup_path))
-		rc = cgroup_join(r->cgroup_path, child, err);
-	if (rc == 0)
-		rc = sync_send_type(sock[0], SYNC_GO, err);
+	int rc = sync_send_type(sock[0], SYNC_GO, err);
 	if (rc == 0)
 		rc = serve_child(r, sock[0], child, seccomp_listener_fd(filter) >= 0, err);
 	close(sock[0]);

@@ -95,7 +95,7 @@ static int release_preserved_fds(const struct container *c, struct ward_error *e
 static void close_parent_fds(struct spawn *sp)
 {
 	size_t n_mounts = sp->c->mount_fds ? sp->c->spec->n_mounts : 0;
-	int keep[SPEC_NS__COUNT + 4 + n_mounts];
+	int keep[SPEC_NS__COUNT + 4 + n_mounts + cgroup_join_nfds(&sp->cgjoin)];
 	size_t n = 0;
 
 	keep[n++] = sp->sync_fd[1];
@@ -104,6 +104,7 @@ static void close_parent_fds(struct spawn *sp)
 	keep[n++] = seccomp_listener_fd(sp->seccomp);
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		keep[n++] = sp->ns.join_fd[t];
+	n += cgroup_join_fds(&sp->cgjoin, keep + n);
 	/* Id-mapped trees made by the parent; mounts_setup consumes them. */
 	for (size_t i = 0; i < n_mounts; i++)
 		keep[n++] = sp->c->mount_fds[i];
@@ -350,6 +351,10 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 	if (terminal_new_session(err) < 0)
 		return -1;
 	if (sync_expect(sp->sync_fd[1], SYNC_GO, NULL, err) < 0)
+		return -1;
+	/* Our cgroups, before anything else: hooks and the container's
+	 * processes see us there, and the cgroup namespace is rooted there. */
+	if (cgroup_join_self(&sp->cgjoin, err) < 0)
 		return -1;
 	if (ns_enter(&sp->ns, userns_sync, sp, err) < 0)
 		return -1;

@@ -19,20 +19,6 @@
 #include "sync.h"
 #include "terminal.h"
 
-/* fork() with namespace flags: clone3 with no stack continues on a copy of
- * ours, exactly like fork; the legacy clone() (x86 argument order) serves
- * kernels before 5.3. The child never returns into the caller. */
-static pid_t clone_fork(int flags)
-{
-	struct clone_args args = { .flags = (unsigned)flags, .exit_signal = SIGCHLD };
-	long pid;
-
-	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0 && errno == ENOSYS)
-		pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
-	return (pid_t)pid;
-}
-
 static int describe_exit(pid_t pid, const char *who, struct ward_error *err)
 {
 	int status;
@@ -167,10 +153,6 @@ static int drive_child(struct spawn *sp, struct ward_error *err)
 {
 	struct container *c = sp->c;
 
-	/* Before GO: the cgroup namespace the child makes is rooted at the
-	 * cgroup it is in then, and a forked init inherits it. */
-	if (c->cgroup_path && cgroup_join(c->cgroup_path, sp->child_pid, err) < 0)
-		return -1;
 	if ((sp->ns.clone_flags & CLONE_NEWUSER) &&
 	    userns_write_maps(sp->child_pid, c->spec->linux, err) < 0)
 		return -1;
@@ -189,11 +171,20 @@ int process_spawn(struct spawn *sp, struct ward_error *err)
 
 	sp->child_pid = 0;
 	sp->console_fd = -1;
+	sp->cgjoin = (struct cgroup_join){ .v2_dir = -1, .v2_procs = -1 };
 	c->pid = 0;
 	/* Id-mapped mounts need host privileges: made here, attached by init. */
 	if (idmap_prepare_mounts(c, err) < 0)
 		return -1;
+	/* The child joins its cgroups itself (cgroup_join.c), first thing
+	 * after GO: the cgroup namespace it makes is rooted there, and a
+	 * forked init inherits them. */
+	if (c->cgroup_path && cgroup_join_open(c->cgroup_path, &sp->cgjoin, err) < 0) {
+		idmap_release_mounts(c);
+		return -1;
+	}
 	if (sync_pair(sp->sync_fd, err) < 0) {
+		cgroup_join_close(&sp->cgjoin);
 		idmap_release_mounts(c);
 		return -1;
 	}
@@ -202,11 +193,12 @@ int process_spawn(struct spawn *sp, struct ward_error *err)
 	signal(SIGCHLD, SIG_DFL);
 	/* Buffered output must not be written twice, by both processes. */
 	fflush(NULL);
-	pid = clone_fork(sp->ns.clone_flags);
+	pid = cgroup_join_clone(sp->ns.clone_flags, c->cgroup_path ? &sp->cgjoin : NULL);
 	if (pid == 0) {
 		close(sp->sync_fd[0]);
 		init_main(sp);
 	}
+	cgroup_join_close(&sp->cgjoin);
 	close(sp->sync_fd[1]);
 	sp->sync_fd[1] = -1;
 	ns_plan_release(&sp->ns);

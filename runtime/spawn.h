@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "container.h"
 #include "error.h"
@@ -21,6 +22,7 @@ struct spawn {
 	struct ward_landlock *landlock; /* likewise (landlock.h), NULL when not enabled */
 	int sync_fd[2];             /* [0] parent, [1] child */
 	int fifo_fd;                /* O_PATH exec.fifo, reopened for writing by init */
+	struct cgroup_join cgjoin;  /* opened by the parent, used by init (cgroup.h) */
 
 	/* parent side, filled in by process_spawn */
 	pid_t child_pid;            /* our direct child (init, or the intermediate) */
