@@ -11,7 +11,7 @@ libward_a_SOURCES += \
 	runtime/security.h runtime/procfs_write.c \
 	runtime/uts.c runtime/sysctl.c runtime/rlimits.c runtime/oom.c \
 	runtime/personality.c runtime/sched.c runtime/lsm.c runtime/user.c \
-	runtime/caps.c runtime/seccomp.c runtime/seccomp_enosys.c runtime/exec.c
+	runtime/caps.c runtime/seccomp.c runtime/seccomp_cache.c runtime/seccomp_enosys.c runtime/exec.c
 
 # create, start, run
 libward_a_SOURCES += \

@@ -8,6 +8,7 @@
 #include "cgroup.h"
 #include "cli.h"
 #include "log.h"
+#include "security.h"
 #include "spec.h"
 
 /* The command needs the cgroup driver (--systemd-cgroup is refused early). */
@@ -172,5 +173,7 @@ int main(int argc, char **argv)
 		return unknown_command(name);
 	if ((c->flags & CMD_CGROUPS) && cgroup_check_driver(g.systemd_cgroup, &err) < 0)
 		return cli_fail(&err);
+	/* Compiled seccomp filters are kept next to the containers' state. */
+	seccomp_cache_set_root(g.root);
 	return c->fn(&g, nargs - 1, args + 1);
 }

@@ -113,7 +113,8 @@ static size_t collect(const struct spec_seccomp *sc, struct arch_max *arches)
 		uint32_t audit = token == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : token;
 		struct arch_max *a = NULL;
 
-		if (token == 0)
+		/* As in the filter (seccomp.c): only ABIs this kernel runs. */
+		if (token == 0 || !seccomp_arch_runs_here(token))
 			continue;
 		for (size_t j = 0; j < n; j++)
 			if (arches[j].audit == audit)

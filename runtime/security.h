@@ -24,6 +24,20 @@ int caps_drop_bounding(const struct spec_process *p, struct ward_error *err);
 /* seccomp.c: libseccomp's token for an OCI name ("SCMP_ARCH_X86_64"), 0 if
  * this libseccomp does not know it. */
 uint32_t seccomp_arch_token(const char *name);
+/* Whether this kernel can execute syscalls of that ABI (native or compat);
+ * filters leave out the rules for the others. */
+bool seccomp_arch_runs_here(uint32_t token);
+
+/* seccomp_cache.c: compiled filters in the state root, keyed by the
+ * profile, the ward binary, libseccomp and the kernel. set_root(NULL)
+ * turns it off (the default). load: 0 and a malloc'd program on a hit. */
+struct spec_seccomp;
+struct sock_filter;
+void seccomp_cache_set_root(const char *state_root);
+int seccomp_cache_load(const struct spec_seccomp *sc, struct sock_filter **ins, size_t *len,
+		       unsigned int *flags);
+void seccomp_cache_store(const struct spec_seccomp *sc, const struct sock_filter *ins, size_t len,
+			 unsigned int flags);
 
 /* seccomp_enosys.c: the BPF to run before the filter so that syscalls newer
  * than the profile fail with ENOSYS (runc's patchbpf). *out is NULL when no

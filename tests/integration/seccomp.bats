@@ -103,3 +103,58 @@ seccomp() {
 	assert_line -n 0 alive
 	assert_output_contains "Function not implemented"
 }
+
+# cached_filters: the compiled programs kept in the state root.
+cached_filters() {
+	find "$WARD_ROOT/.seccomp" -maxdepth 1 -type f ! -name '.*' 2>/dev/null | sort
+}
+
+@test "the compiled filter is kept in the state root; one whose key is another profile's is not used" {
+	local a b
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}'
+	set_cmd 'mkdir /tmp/d 2>&1; true'
+	run ward run ct
+	assert_output_contains "Operation not permitted"
+	a=$(cached_filters)
+	[ -n "$a" ] && [ "$(echo "$a" | wc -l)" -eq 1 ] || fail "expected one cached filter, got: $a"
+	[ "$(stat -c %a "$WARD_ROOT/.seccomp")" = 700 ]
+	# the cached program serves the next run
+	run ward run ct
+	assert_output_contains "Operation not permitted"
+	[ "$(cached_filters)" = "$a" ]
+
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
+	run ward run ct
+	assert_output_contains "No space left on device"
+	b=$(cached_filters | grep -vxF "$a")
+	[ -n "$b" ] || fail "the second profile was not cached"
+	# A's program under B's name: its key is A's profile, so it is ignored.
+	cp "$a" "$b"
+	run ward run ct
+	assert_output_contains "No space left on device"
+	! cmp -s "$a" "$b" || fail "the foreign file was not replaced"
+}
+
+@test "a cached filter changed on disk is not used" {
+	local f
+	seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
+	set_cmd 'mkdir /tmp/d 2>&1; true'
+	run ward run ct
+	assert_output_contains "No space left on device"
+	f=$(cached_filters)
+	[ -n "$f" ] || fail "no cached filter"
+	# SECCOMP_RET_ERRNO|28 in the program becomes SECCOMP_RET_ERRNO|1:
+	# the checksum no longer matches, the profile is compiled again.
+	perl -0777 -ne 'exit(!/\x1c\x00\x05\x00/)' "$f" || fail "no SECCOMP_RET_ERRNO|28 in $f"
+	perl -0777 -pi -e 's/\x1c\x00\x05\x00/\x01\x00\x05\x00/g' "$f"
+	run ward run ct
+	assert_output_contains "No space left on device"
+	refute_output_contains "Operation not permitted"
+	# a truncated file neither
+	truncate -s 100 "$f"
+	run ward run ct
+	assert_output_contains "No space left on device"
+}
