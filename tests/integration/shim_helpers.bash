@@ -67,9 +67,10 @@ ctrd_start() {
 
 # the shims serving our containerd (their -address names our socket)
 ctrd_shim_pids() {
-	local p
-	for p in /proc/[0-9]*; do
-		{ tr '\0' ' ' <"$p/cmdline" | grep -qF -- "-address $CTRD_DIR/containerd.sock "; } 2>/dev/null && echo "${p#/proc/}"
+	local f argv0
+	for f in $(grep -lzxF -- "$CTRD_DIR/containerd.sock" /proc/[0-9]*/cmdline 2>/dev/null); do
+		argv0=$(tr '\0' '\n' <"$f" 2>/dev/null | head -n 1)
+		case "$argv0" in *containerd-shim-*) f=${f#/proc/} && echo "${f%/cmdline}" ;; esac
 	done
 	return 0
 }
