@@ -36,7 +36,7 @@ void loop_defer(void (*fn)(void *), void *p)
 	deferred = d;
 }
 
-static void run_deferred(void)
+void loop_run_deferred(void)
 {
 	while (deferred) {
 		struct deferred *d = deferred;
@@ -160,7 +160,7 @@ void loop_run(void)
 			if (w->fd >= 0 && w->added)
 				w->fn(w, evs[i].events);
 		}
-		run_deferred();
+		loop_run_deferred();
 	}
-	run_deferred();
+	loop_run_deferred();
 }

@@ -56,6 +56,7 @@ void loop_del(struct watch *w);
 void loop_run(void);
 void loop_quit(void);
 void loop_defer(void (*fn)(void *), void *p);
+void loop_run_deferred(void);
 /* one-shot timer in milliseconds (events.c retries); 0 cancels */
 void loop_timer(unsigned ms, void (*fn)(void));
 int set_nonblock(int fd, bool on);
@@ -73,6 +74,8 @@ struct call {
 typedef void (*msg_fn)(struct conn *c, uint32_t sid, uint8_t type, const uint8_t *data, uint32_t len);
 struct conn *conn_new(int fd, msg_fn on_msg, void (*on_close)(struct conn *), void *data);
 void conn_close(struct conn *c);
+/* bytes as read from the socket (the fuzz target feeds them directly) */
+void conn_input(struct conn *c, const uint8_t *p, size_t n);
 void *conn_data(struct conn *c);
 int conn_send(struct conn *c, uint32_t sid, uint8_t type, const uint8_t *data, size_t len);
 int conn_send_msg(struct conn *c, uint32_t sid, uint8_t type, const ProtobufCMessage *m);

@@ -163,7 +163,7 @@ static void conn_frame(struct conn *c)
 	free(body);
 }
 
-static void conn_input(struct conn *c, const uint8_t *p, size_t n)
+void conn_input(struct conn *c, const uint8_t *p, size_t n)
 {
 	while (n && !c->closed) {
 		if (c->hlen < 10) {
