@@ -70,35 +70,70 @@ static char *passwd_home(uid_t uid)
 	return NULL;
 }
 
+struct env_entry {
+	const char *s;
+	size_t klen, index;
+};
+
+static int env_entry_cmp(const void *a, const void *b)
+{
+	const struct env_entry *x = a, *y = b;
+	size_t n = x->klen < y->klen ? x->klen : y->klen;
+	int r = memcmp(x->s, y->s, n);
+
+	if (r == 0 && x->klen != y->klen)
+		r = x->klen < y->klen ? -1 : 1;
+	if (r == 0)
+		r = x->index < y->index ? -1 : 1;
+	return r;
+}
+
 /* process.env as given, except that a repeated key keeps its last value in
  * its first position (runc sets each variable in turn) and HOME comes from
- * the user's passwd entry (or "/") when the config leaves it unset. */
+ * the user's passwd entry (or "/") when the config leaves it unset. Sorting
+ * by key finds the repeats in O(n log n) for however long a list. */
 static int build_env(const struct spec_process *p, struct exec_plan *plan, struct ward_error *err)
 {
-	size_t n = 0, home_at = (size_t)-1;
+	size_t m = p->env.len, n = 0, home_at = (size_t)-1;
+	cleanup_free struct env_entry *sorted = calloc(m + 1, sizeof(*sorted));
+	cleanup_free size_t *value_of = calloc(m + 1, sizeof(*value_of));
 	const char *home_val = NULL;
 
-	plan->envp = calloc(p->env.len + 2, sizeof(char *));
-	if (plan->envp == NULL)
+	plan->envp = calloc(m + 2, sizeof(char *));
+	if (plan->envp == NULL || sorted == NULL || value_of == NULL)
 		return ward_error_set(err, ENOMEM, "environment");
-	for (size_t i = 0; i < p->env.len; i++) {
+	for (size_t i = 0; i < m; i++) {
 		char *e = p->env.items[i];
 		size_t klen = env_key_len(e);
-		size_t j;
 
 		if (klen == 0)
 			return ward_error_set(err, EINVAL, "invalid environment variable \"%s\": %s", e,
 					      strchr(e, '=') ? "name cannot be empty" : "missing '='");
-		for (j = 0; j < n; j++)
-			if (env_key_len(plan->envp[j]) == klen && strncmp(plan->envp[j], e, klen) == 0)
-				break;
-		plan->envp[j] = e;
-		if (j == n)
-			n++;
-		if (klen == 4 && strncmp(e, "HOME", 4) == 0) {
-			home_at = j;
+		sorted[i] = (struct env_entry){ .s = e, .klen = klen, .index = i };
+	}
+	qsort(sorted, m, sizeof(*sorted), env_entry_cmp);
+	/* value_of[first index of a key] = 1 + last index of that key; 0 for
+	 * the later repeats, which take no position of their own */
+	for (size_t g = 0; g < m;) {
+		size_t h = g + 1;
+
+		while (h < m && sorted[h].klen == sorted[g].klen &&
+		       memcmp(sorted[h].s, sorted[g].s, sorted[g].klen) == 0)
+			h++;
+		value_of[sorted[g].index] = sorted[h - 1].index + 1;
+		g = h;
+	}
+	for (size_t i = 0; i < m; i++) {
+		char *e;
+
+		if (value_of[i] == 0)
+			continue;
+		e = p->env.items[value_of[i] - 1];
+		if (strncmp(e, "HOME=", 5) == 0) {
+			home_at = n;
 			home_val = e + 5;
 		}
+		plan->envp[n++] = e;
 	}
 	if (home_val == NULL || home_val[0] == '\0') {
 		cleanup_free char *dir = passwd_home(p->user.uid);
@@ -185,6 +220,39 @@ static int resolve_path(const char *file, const char *path_env, char **out, stru
 	return -1;
 }
 
+/* execve(2) refuses a string longer than MAX_ARG_STRLEN (32 pages) and
+ * arguments plus environment (strings and pointers) beyond 3/4 of the
+ * 8 MiB _STK_LIM, whatever RLIMIT_STACK says: say so now, by name. */
+#define EXEC_TOTAL_MAX (6UL << 20)
+
+static int check_exec_size(const struct spec_process *p, const struct exec_plan *plan,
+			   struct ward_error *err)
+{
+	size_t str_max = 32 * (size_t)sysconf(_SC_PAGESIZE), total = 2 * sizeof(char *);
+
+	for (size_t i = 0; i < p->args.len; i++) {
+		size_t n = strlen(p->args.items[i]) + 1;
+
+		if (n > str_max)
+			return ward_error_set(err, E2BIG, "process.args[%zu] is %zu bytes, the kernel takes at most %zu",
+					      i, n - 1, str_max - 1);
+		total += n + sizeof(char *);
+	}
+	for (char *const *e = plan->envp; *e; e++) {
+		size_t n = strlen(*e) + 1;
+
+		if (n > str_max)
+			return ward_error_set(err, E2BIG, "environment variable %.*s is %zu bytes, the kernel takes at most %zu",
+					      (int)env_key_len(*e), *e, n - 1, str_max - 1);
+		total += n + sizeof(char *);
+	}
+	if (total > EXEC_TOTAL_MAX)
+		return ward_error_set(err, E2BIG,
+				      "process.args and process.env take %zu bytes, more than the kernel's limit of %lu for execve",
+				      total, EXEC_TOTAL_MAX);
+	return 0;
+}
+
 int exec_plan_prepare(const struct spec_process *p, struct exec_plan *plan, struct ward_error *err)
 {
 	const char *path_env;
@@ -193,6 +261,10 @@ int exec_plan_prepare(const struct spec_process *p, struct exec_plan *plan, stru
 	if (p->args.len == 0 || p->args.items[0] == NULL || p->args.items[0][0] == '\0')
 		return ward_error_set(err, EINVAL, "process.args must not be empty");
 	if (build_env(p, plan, err) < 0) {
+		exec_plan_release(plan);
+		return -1;
+	}
+	if (check_exec_size(p, plan, err) < 0) {
 		exec_plan_release(plan);
 		return -1;
 	}

@@ -519,10 +519,26 @@ static int mount_one(struct container *c, int rootfd, const struct spec_mount *m
 	return mount_generic(c, rootfd, m, dest, &o, err);
 }
 
+/* The kernel caps the mounts of a namespace (fs.mount-max); a config over
+ * it fails with a plain ENOSPC half-way, so say so first. */
+static int check_mount_max(const struct spec *s, struct ward_error *err)
+{
+	cleanup_file FILE *f = fopen("/proc/sys/fs/mount-max", "re");
+	unsigned long max;
+
+	if (f == NULL || fscanf(f, "%lu", &max) != 1 || s->n_mounts <= max)
+		return 0;
+	return ward_error_set(err, ENOSPC, "the config has %zu mounts, more than fs.mount-max (%lu)",
+			      s->n_mounts, max);
+}
+
 int mounts_setup(struct container *c, struct ward_error *err)
 {
-	cleanup_close int rootfd = fs_open_root(c, err);
+	cleanup_close int rootfd = -1;
 
+	if (check_mount_max(c->spec, err) < 0)
+		return -1;
+	rootfd = fs_open_root(c, err);
 	if (rootfd < 0)
 		return -1;
 	for (size_t i = 0; i < c->spec->n_mounts; i++) {

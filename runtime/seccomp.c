@@ -194,19 +194,13 @@ static int set_flag(scmp_filter_ctx ctx, const char *flag, unsigned int *kflags,
 }
 
 static int add_rule(scmp_filter_ctx ctx, const struct spec_seccomp_syscall *call, const char *name,
-		    uint32_t act, struct ward_error *err)
+		    int nr, uint32_t act, struct ward_error *err)
 {
 	struct scmp_arg_cmp conds[SYSCALL_MAX_ARGS];
 	unsigned count[SYSCALL_MAX_ARGS] = { 0 };
 	bool split = false;
-	int nr, rc;
+	int rc;
 
-	nr = seccomp_syscall_resolve_name(name);
-	if (nr == __NR_SCMP_ERROR) {
-		/* Newer than this libseccomp, or another architecture's. */
-		ward_debug("unknown seccomp syscall \"%s\" ignored", name);
-		return 0;
-	}
 	if (call->n_args == 0) {
 		rc = seccomp_rule_add(ctx, act, nr, 0);
 		if (rc < 0)
@@ -331,6 +325,116 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **out, size_t *len
 	return 0;
 }
 
+/* One syscall name of one rule of the profile. */
+struct rule_ref {
+	const struct spec_seccomp_syscall *call;
+	const char *name;
+	int nr;
+	uint32_t act;
+	size_t order;
+	bool dup;
+};
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int rule_key_cmp(const struct rule_ref *x, const struct rule_ref *y)
+{
+	int r = x->nr != y->nr ? (x->nr < y->nr ? -1 : 1) : cmp_u64(x->act, y->act);
+
+	if (r == 0)
+		r = cmp_u64(x->call->n_args, y->call->n_args);
+	for (size_t i = 0; r == 0 && i < x->call->n_args; i++) {
+		const struct spec_seccomp_arg *a = &x->call->args[i], *b = &y->call->args[i];
+
+		r = cmp_u64(a->index, b->index);
+		if (r == 0)
+			r = cmp_u64((uint64_t)a->op, (uint64_t)b->op);
+		if (r == 0)
+			r = cmp_u64(a->value, b->value);
+		if (r == 0)
+			r = cmp_u64(a->value_two, b->value_two);
+	}
+	return r;
+}
+
+static int rule_sort_cmp(const void *a, const void *b)
+{
+	const struct rule_ref *x = a, *y = b;
+	int r = rule_key_cmp(x, y);
+
+	return r ? r : cmp_u64(x->order, y->order);
+}
+
+static int rule_order_cmp(const void *a, const void *b)
+{
+	return cmp_u64(((const struct rule_ref *)a)->order, ((const struct rule_ref *)b)->order);
+}
+
+/* The profile's rules, each distinct one once, in the profile's order.
+ * libseccomp merges every rule into a list per syscall, so its cost grows
+ * with the square of the rules it is given: repeats (of a whole rule or a
+ * name in one) are dropped here, and a profile with more distinct rules
+ * than the kernel takes BPF instructions (each costs at least one) is
+ * refused before libseccomp sees it. */
+static int add_rules(scmp_filter_ctx ctx, const struct spec_seccomp *sc, uint32_t def,
+		     struct ward_error *err)
+{
+	cleanup_free struct rule_ref *refs = NULL;
+	size_t n = 0, total = 0, distinct = 0;
+	bool ok;
+
+	for (size_t i = 0; i < sc->n_syscalls; i++)
+		total += sc->syscalls[i].names.len;
+	refs = calloc(total + 1, sizeof(*refs));
+	if (refs == NULL)
+		return ward_error_set(err, ENOMEM, "seccomp");
+	for (size_t i = 0; i < sc->n_syscalls; i++) {
+		const struct spec_seccomp_syscall *call = &sc->syscalls[i];
+		uint32_t act = action_value(call->action, call->errno_ret, &ok);
+
+		if (!ok)
+			return ward_error_set(err, EINVAL, "seccomp: syscalls[%zu]: invalid action %d", i,
+					      (int)call->action);
+		/* libseccomp refuses rules that repeat the default action. */
+		if (act == def)
+			continue;
+		for (size_t j = 0; j < call->names.len; j++) {
+			const char *name = call->names.items[j];
+			int nr;
+
+			if (name == NULL || name[0] == '\0')
+				return ward_error_set(err, EINVAL, "seccomp: syscalls[%zu]: empty syscall name", i);
+			nr = seccomp_syscall_resolve_name(name);
+			if (nr == __NR_SCMP_ERROR) {
+				/* Newer than this libseccomp, or another architecture's. */
+				ward_debug("unknown seccomp syscall \"%s\" ignored", name);
+				continue;
+			}
+			refs[n] = (struct rule_ref){ .call = call, .name = name, .nr = nr, .act = act,
+						     .order = n };
+			n++;
+		}
+	}
+	qsort(refs, n, sizeof(*refs), rule_sort_cmp);
+	for (size_t i = 0; i < n; i++) {
+		refs[i].dup = i > 0 && rule_key_cmp(&refs[i - 1], &refs[i]) == 0;
+		if (!refs[i].dup)
+			distinct++;
+	}
+	if (distinct > BPF_MAXINSNS)
+		return ward_error_set(err, E2BIG,
+				      "seccomp: the profile has %zu distinct rules, more than the kernel's limit of %d BPF instructions could hold",
+				      distinct, BPF_MAXINSNS);
+	qsort(refs, n, sizeof(*refs), rule_order_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!refs[i].dup && add_rule(ctx, refs[i].call, refs[i].name, refs[i].nr, refs[i].act, err) < 0)
+			return -1;
+	return 0;
+}
+
 /* libseccomp's program for the profile (f->ins, f->len, f->flags). */
 static int compile(const struct spec_seccomp *sc, uint32_t def, struct ward_seccomp *f,
 		   struct ward_error *err)
@@ -338,7 +442,6 @@ static int compile(const struct spec_seccomp *sc, uint32_t def, struct ward_secc
 	scmp_filter_ctx ctx __attribute__((cleanup(ctx_releasep))) = NULL;
 	cleanup_free struct sock_filter *prog = NULL, *stub = NULL;
 	size_t prog_len = 0, stub_len = 0;
-	bool ok;
 	int rc;
 
 	ctx = seccomp_init(def);
@@ -361,25 +464,8 @@ static int compile(const struct spec_seccomp *sc, uint32_t def, struct ward_secc
 		if (set_flag(ctx, sc->flags.items[i], &f->flags, err) < 0)
 			return -1;
 
-	for (size_t i = 0; i < sc->n_syscalls; i++) {
-		const struct spec_seccomp_syscall *call = &sc->syscalls[i];
-		uint32_t act = action_value(call->action, call->errno_ret, &ok);
-
-		if (!ok)
-			return ward_error_set(err, EINVAL, "seccomp: syscalls[%zu]: invalid action %d", i,
-					      (int)call->action);
-		/* libseccomp refuses rules that repeat the default action. */
-		if (act == def)
-			continue;
-		for (size_t j = 0; j < call->names.len; j++) {
-			const char *name = call->names.items[j];
-
-			if (name == NULL || name[0] == '\0')
-				return ward_error_set(err, EINVAL, "seccomp: syscalls[%zu]: empty syscall name", i);
-			if (add_rule(ctx, call, name, act, err) < 0)
-				return -1;
-		}
-	}
+	if (add_rules(ctx, sc, def, err) < 0)
+		return -1;
 
 	if (export_bpf(ctx, &prog, &prog_len, err) < 0 ||
 	    seccomp_enosys_stub(sc, &stub, &stub_len, err) < 0)

@@ -65,6 +65,9 @@ int parse_id_mappings(const struct json_ctx *c, const struct json_path *p,
 		return -1;
 	if (a == NULL)
 		return 0;
+	/* uid_map and gid_map take at most 340 lines (since Linux 4.15) */
+	if (a->len > 340)
+		return json_fail(c, mp, "%zu mappings, more than the kernel's limit of 340", a->len);
 	*out = p_calloc(c, mp, a->len, sizeof(**out));
 	if (*out == NULL)
 		return -1;

@@ -29,6 +29,10 @@ static int parse_user(const struct json_ctx *c, const struct json_path *p,
 	if (a) {
 		const struct json_path *ap = JP_FIELD(p, "additionalGids");
 
+		/* setgroups(2) takes at most NGROUPS_MAX (a kernel constant) */
+		if (a->len > 65536)
+			return json_fail(c, ap, "%zu groups, more than the kernel's limit of 65536", a->len);
+
 		u->additional_gids = p_calloc(c, ap, a->len, sizeof(uint32_t));
 		if (u->additional_gids == NULL)
 			return -1;
