@@ -399,6 +399,8 @@ int cmd_exec(struct ward_globals *g, int argc, char **argv)
 	}
 	if (!f.detach) {
 		int st = foreground_wait(r.pid, r.console_fd, r.proc->console_size == NULL, &mask);
+
+		ward_debug("exec in %s: pid %d exited, status %d", r.id, (int)r.pid, st);
 		if (status == 0)
 			status = st;
 	}

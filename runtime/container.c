@@ -339,6 +339,8 @@ static int create_steps(struct container *c, struct undo *u, struct ward_error *
 		sp.ns.join_fd[t] = -1;
 	if (plan_create(c, &sp, err) < 0)
 		return -1;
+	ward_debug("create %s: config %s/config.json checked, seccomp filter and namespaces planned",
+		   c->id, c->bundle);
 
 	dirfd = state_dir_create(c->state_root, c->id, err);
 	if (dirfd < 0)

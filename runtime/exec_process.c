@@ -401,6 +401,8 @@ static int serve_child(struct exec_request *r, int sock, pid_t child, bool agent
 			if (x.pid <= 0)
 				return ward_error_set(err, EPROTO, "exec: process pid not received");
 			r->pid = x.pid;
+			ward_debug("exec in %s: process is pid %d%s", r->id, (int)r->pid,
+				   r->pid != child ? " (forked into the pid namespace)" : "");
 			if (r->pid != child)
 				reap(child); /* the intermediate of the pid ns fork */
 			if (agent) {
@@ -516,6 +518,7 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 		close(sock[0]);
 		return ward_error_errno(err, "fork exec process");
 	}
+	ward_debug("exec in %s: forked pid %d", r->id, (int)child);
 
 	int rc = sync_send_type(sock[0], SYNC_GO, err);
 	if (rc == 0)
@@ -534,5 +537,7 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 		r->console_fd = -1;
 		return -1;
 	}
+	ward_debug("exec in %s: pid %d set up, executing %s", r->id, (int)r->pid,
+		   r->proc->args.len ? r->proc->args.items[0] : "");
 	return 0;
 }

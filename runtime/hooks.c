@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "log.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -249,6 +250,7 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 	sigprocmask(SIG_BLOCK, &chld, &old_mask);
 	sigaction(SIGCHLD, &dfl, &old_chld);
 
+	long long started = now_ms();
 	pid_t pid = fork();
 	if (pid == 0)
 		hook_child(h, in[0], out[1], errp[1]);
@@ -281,6 +283,8 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 	close(pidfd);
 	trim(&co);
 	trim(&ce);
+	ward_debug("%s hook #%zu (%s): pid %d, status 0x%x after %lld ms", kind, idx, h->path, (int)pid,
+		   status, now_ms() - started);
 
 	if (timed_out)
 		return ward_error_set(err, ETIMEDOUT, "%s hook #%zu (%s) timed out after %d seconds",

@@ -370,9 +370,11 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 		return -1;
 	if (uts_setup(s, err) < 0)
 		return -1;
+	ward_debug("init of %s: in its namespaces", c->id);
 
 	if (rootfs_prepare(c, err) < 0 || mounts_setup(c, err) < 0 || devices_setup(c, err) < 0)
 		return -1;
+	ward_debug("init of %s: %zu mounts and the devices are in place", c->id, s->n_mounts);
 	/* The seccomp agent is told our host pid too. */
 	if ((needs_pid_for_hooks(s) || seccomp_listener_fd(sp->seccomp) >= 0) &&
 	    sync_hooks(sp, err) < 0)
@@ -382,6 +384,8 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 		return -1;
 	if (rootfs_pivot(c, err) < 0 || prepare_cwd(s->process, err) < 0)
 		return -1;
+	/* the last line from here: the console may take over stderr next */
+	ward_debug("init of %s: root pivoted", c->id);
 	/* Before finalize: the console is bound on /dev/console while the root
 	 * may still be written, and sysctls go through /proc/sys before
 	 * readonlyPaths can cover it (runc's order). */

@@ -19,6 +19,7 @@
 static int log_fd = -1;      /* --log file; -1: stderr only */
 static bool log_json;
 static bool log_debug;
+static struct timespec log_start; /* debug lines say how long since */
 
 int ward_log_init(const char *path, bool json, bool debug, struct ward_error *err)
 {
@@ -34,6 +35,7 @@ int ward_log_init(const char *path, bool json, bool debug, struct ward_error *er
 	log_fd = fd;
 	log_json = json;
 	log_debug = debug;
+	clock_gettime(CLOCK_MONOTONIC, &log_start);
 	return 0;
 }
 
@@ -216,8 +218,17 @@ void ward_log(enum ward_log_level level, const char *fmt, ...)
 		return;
 	int saved = errno;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (level == WARD_LOG_DEBUG && n >= 0 && (size_t)n < sizeof(msg)) {
+		/* which process, and when since the command began */
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		snprintf(msg + n, sizeof(msg) - (size_t)n, " [pid %d, +%.3f ms]", (int)getpid(),
+			 (double)(now.tv_sec - log_start.tv_sec) * 1e3 +
+				 (double)(now.tv_nsec - log_start.tv_nsec) / 1e6);
+	}
 	errno = saved;
 	emit(level, msg);
 }

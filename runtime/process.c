@@ -100,6 +100,8 @@ static int serve_child(struct spawn *sp, struct ward_error *err)
 					     "container init", err);
 		if (r < 0)
 			return -1;
+		ward_debug("create %s: init (pid %d) sent %s", c->id,
+			   (int)(c->pid > 0 ? c->pid : sp->child_pid), sync_type_name(m.type));
 		switch (m.type) {
 		case SYNC_USERNS:
 			if (userns_write_maps(sp->child_pid, c->spec->linux, err) < 0 ||
@@ -156,6 +158,8 @@ static int drive_child(struct spawn *sp, struct ward_error *err)
 	if ((sp->ns.clone_flags & CLONE_NEWUSER) &&
 	    userns_write_maps(sp->child_pid, c->spec->linux, err) < 0)
 		return -1;
+	ward_debug("create %s: child pid %d cloned (flags 0x%x)", c->id,
+		   (int)sp->child_pid, sp->ns.clone_flags);
 	if (sync_send_type(sp->sync_fd[0], SYNC_GO, err) < 0 || serve_child(sp, err) < 0)
 		return -1;
 	if (c->pid <= 0)

@@ -65,3 +65,46 @@ teardown() { teardown_bundle; }
 	assert_success
 	assert_line debug
 }
+
+@test "--debug: create and exec say which step, which pid and when, as text on stderr" {
+	requires_ward "ward's debug lines"
+	set_cmd 'sleep 100'
+	run ward_detached --debug create ct
+	assert_success
+	assert_output_matches 'level=debug msg="create ct: child pid [0-9]+ cloned[^"]*\[pid [0-9]+, \+[0-9.]+ ms\]"'
+	assert_output_matches 'level=debug msg="init of ct: [0-9]+ mounts and the devices are in place'
+	assert_output_matches 'level=debug msg="create ct: init \(pid [0-9]+\) sent ready'
+	run ward --debug start ct
+	assert_success
+	assert_output_matches 'level=debug msg="start ct: init [0-9]+ released'
+	run ward --debug exec ct true
+	assert_success
+	assert_output_matches 'level=debug msg="exec in ct: process is pid [0-9]+'
+	assert_output_matches 'level=debug msg="exec in ct: pid [0-9]+ exited, status 0 \[pid [0-9]+, \+[0-9.]+ ms\]"'
+	# without --debug, none of it
+	run ward exec ct true
+	assert_success
+	assert_output ""
+}
+
+@test "--debug with --log and --log-format json: every step as a JSON line in the file" {
+	requires_ward "ward's debug lines"
+	set_cmd 'sleep 100'
+	update_config '.hooks.prestart = [{"path": "/bin/true"}]'
+	run ward_detached --debug --log "$TEST_DIR/log.json" --log-format json run -d ct
+	assert_success
+	refute_output_contains 'debug'
+	run ward --debug --log "$TEST_DIR/log.json" --log-format json exec ct true
+	assert_success
+	run jq -e -r 'select(.level == "debug") | .msg' "$TEST_DIR/log.json"
+	assert_success
+	assert_output_matches 'create ct: child pid [0-9]+ cloned'
+	assert_output_matches 'prestart hook #0 \(/bin/true\): pid [0-9]+, status 0x0 after [0-9]+ ms'
+	assert_output_matches 'init of ct: root pivoted'
+	assert_output_matches 'exec in ct: forked pid [0-9]+'
+	assert_output_matches 'exec in ct: pid [0-9]+ exited, status 0 \[pid [0-9]+, \+[0-9.]+ ms\]'
+	# one JSON object per line, with runc's keys
+	run jq -c 'keys' "$TEST_DIR/log.json"
+	assert_success
+	[ "$(sort -u <<<"$output")" = '["level","msg","time"]' ] || fail "keys: $output"
+}
