@@ -17,6 +17,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "cli.h"
+#include "policy_eval.h"
 #include "container.h"
 #include "exec_process.h"
 #include "foreground.h"
@@ -308,6 +309,10 @@ static int start(struct ward_globals *g, const struct exec_flags *f, char **argv
 	}
 	if (f->process && f->no_new_privs)
 		p->no_new_privileges = true;
+	/* Under a node policy the caller gets no capability the profile does
+	 * not allow, whatever it asks for. */
+	if (policy_check_exec(g->policy, x->st.id, x->spec, p, err) < 0)
+		return -1;
 	if (exec_clamp_caps(p, &x->init_bounding, err) < 0)
 		return -1;
 	if (check_terminal(f, p->terminal, err) < 0)

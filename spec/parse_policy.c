@@ -150,7 +150,7 @@ static int parse_rules(const struct json_ctx *c, const struct json_path *p,
 				id = k;
 		if (id < 0)
 			return json_fail(c, JP_MAPKEY_OF(p, m), "unknown rule");
-		if (parse_rule(c, JP_MAPKEY_OF(p, m), &m->value, id, &prof->rules[id]) < 0)
+		if (parse_rule(c, JP_FIELD(p, rule_names[id]), &m->value, id, &prof->rules[id]) < 0)
 			return -1;
 	}
 	return 0;
@@ -395,7 +395,7 @@ static int parse_profiles(const struct json_ctx *c, const struct json_path *p,
 		if (prof->name == NULL)
 			return json_fail(c, p, "out of memory");
 		pol->n_profiles++;
-		if (parse_profile(c, JP_MAPKEY_OF(p, m), &m->value, prof) < 0)
+		if (parse_profile(c, JP_FIELD(p, prof->name), &m->value, prof) < 0)
 			return -1;
 	}
 	return 0;

@@ -14,6 +14,24 @@ policy_setup() {
 	set_cmd 'true'
 }
 
+policy_teardown() {
+	local ns
+	if [ -f "$TEST_DIR/netns.list" ]; then
+		while read -r ns; do ip netns del "$ns" 2>/dev/null; done <"$TEST_DIR/netns.list"
+	fi
+	teardown_bundle
+}
+
+# make_netns: a network namespace with loopback up, as a CRI sandbox has
+# (made by the test, removed in policy_teardown); prints its name.
+make_netns() {
+	local name=wt-$TEST_NAME-${1:-0}
+	ip netns add "$name" || return 1
+	echo "$name" >>"$TEST_DIR/netns.list"
+	ip -n "$name" link set lo up || return 1
+	echo "$name"
+}
+
 # write_policy RULE MODE [EXTRA_JSON]: a policy with one profile "p" that
 # has one rule.
 write_policy() {

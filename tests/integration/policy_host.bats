@@ -5,7 +5,7 @@ load helpers
 load policy_helpers
 
 setup() { policy_setup; }
-teardown() { teardown_bundle; }
+teardown() { policy_teardown; }
 
 @test "policy hostPaths: below an allowed prefix passes, elsewhere refused, audit logs" {
 	bind_host_dir

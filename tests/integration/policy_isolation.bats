@@ -6,7 +6,7 @@ load helpers
 load policy_helpers
 
 setup() { policy_setup; }
-teardown() { teardown_bundle; }
+teardown() { policy_teardown; }
 
 @test "policy namespaces: private ones pass, host network refused, audit logs" {
 	rule_passes namespaces '{}'

@@ -6,7 +6,7 @@ load helpers
 load policy_helpers
 
 setup() { policy_setup; }
-teardown() { teardown_bundle; }
+teardown() { policy_teardown; }
 
 LIMITS='{"memory": {"max": 536870912}, "pids": {"max": 512}}'
 

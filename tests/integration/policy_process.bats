@@ -6,7 +6,7 @@ load helpers
 load policy_helpers
 
 setup() { policy_setup; }
-teardown() { teardown_bundle; }
+teardown() { policy_teardown; }
 
 @test "policy capabilities: allowed set passes, extra capability refused, audit logs" {
 	rule_passes capabilities '{"allowed": ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]}'
