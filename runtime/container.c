@@ -392,6 +392,15 @@ static int create_steps(struct container *c, struct undo *u, struct ward_error *
 	return 0;
 }
 
+/* A create that failed gives back the id range the policy took for it. */
+static void release_ids(struct container *c)
+{
+	struct ward_error e = { 0 };
+
+	if (c->spec && policy_release_ids(c->spec, c->id, &e) < 0)
+		ward_warn("undo create: %s", e.msg);
+}
+
 int container_create(struct container *c, struct ward_error *err)
 {
 	struct undo u = { .n = 0 };
@@ -400,8 +409,10 @@ int container_create(struct container *c, struct ward_error *err)
 	 * relative to the bundle, as with runc. */
 	if (chdir(c->bundle) < 0)
 		return ward_error_errno(err, "chdir to bundle %s", c->bundle);
-	if (load_spec(c, err) < 0)
+	if (load_spec(c, err) < 0) {
+		release_ids(c);
 		return -1;
+	}
 	free(c->state_dir);
 	if (asprintf(&c->state_dir, "%s/%s", c->state_root, c->id) < 0) {
 		c->state_dir = NULL;
@@ -409,6 +420,7 @@ int container_create(struct container *c, struct ward_error *err)
 	}
 	if (create_steps(c, &u, err) < 0) {
 		undo_run(&u, c);
+		release_ids(c);
 		return -1;
 	}
 	return 0;
@@ -535,6 +547,8 @@ int container_destroy_locked(const char *state_root, int dirfd, const struct war
 		if (cgroup_destroy(st->cgroup_path, err) < 0)
 			ret = -1; /* reported, but the state still goes, as in runc */
 	}
+	if (s && policy_release_ids(s, st->id, &e) < 0)
+		ward_warn("delete %s: %s", st->id, e.msg);
 	if (state_remove(state_root, st->id, &rerr) < 0 && ret == 0) {
 		*err = rerr;
 		ret = -1;

@@ -38,6 +38,10 @@ struct container {
 	/* idmap.c: per spec->mounts[] entry, the detached id-mapped tree the
 	 * parent made at create (host privileges), or -1; NULL when none. */
 	int *mount_fds;
+	/* The rootfs as an id-mapped detached tree (run.ward.idmap-rootfs),
+	 * made by the parent like mount_fds; valid when rootfs_idmapped. */
+	bool rootfs_idmapped;
+	int rootfs_tree;
 };
 
 /* ---- container.c: orchestration (parent side) ---- */

@@ -31,6 +31,7 @@
 #include "mountfd.h"
 #include "security.h"
 #include "sync.h"
+#include "policy_eval.h"
 
 bool idmap_wanted(const struct spec_mount *m, const struct mount_opts *o)
 {
@@ -166,10 +167,32 @@ int idmap_tree_open(const struct container *c, const struct spec_mount *m, const
 	return steal_fd(tree);
 }
 
+/* The rootfs keeps its owners inside a user namespace that the policy
+ * added: the same detached, id-mapped copy as a bind mount with "idmap". */
+static int idmap_prepare_rootfs(struct container *c, struct ward_error *err)
+{
+	const char *on = spec_annotation(c->spec, WARD_IDMAP_ROOTFS_ANNOTATION);
+	struct spec_mount m = { .type = "bind", .source = c->rootfs, .destination = "/" };
+	struct mount_opts o = { .flags = MS_BIND | MS_REC, .idmap = true, .idmap_recursive = true };
+	int fd;
+
+	if (on == NULL || strcmp(on, "true") != 0)
+		return 0;
+	fd = idmap_tree_open(c, &m, &o, err);
+	if (fd < 0)
+		return ward_error_wrap(err, "id-mapped rootfs %s", c->rootfs);
+	c->rootfs_tree = fd;
+	c->rootfs_idmapped = true;
+	return 0;
+}
+
 int idmap_prepare_mounts(struct container *c, struct ward_error *err)
 {
 	const struct spec *s = c->spec;
 	bool any = false;
+
+	if (idmap_prepare_rootfs(c, err) < 0)
+		return -1;
 
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		cleanup_mountopts struct mount_opts o = { 0 };
@@ -208,6 +231,9 @@ fail:
 
 void idmap_release_mounts(struct container *c)
 {
+	if (c->rootfs_idmapped && c->rootfs_tree >= 0)
+		close(c->rootfs_tree);
+	c->rootfs_idmapped = false;
 	if (c->mount_fds == NULL)
 		return;
 	for (size_t i = 0; i < c->spec->n_mounts; i++)

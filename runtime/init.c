@@ -95,7 +95,7 @@ static int release_preserved_fds(const struct container *c, struct ward_error *e
 static void close_parent_fds(struct spawn *sp)
 {
 	size_t n_mounts = sp->c->mount_fds ? sp->c->spec->n_mounts : 0;
-	int keep[SPEC_NS__COUNT + 4 + n_mounts + cgroup_join_nfds(&sp->cgjoin)];
+	int keep[SPEC_NS__COUNT + 5 + n_mounts + cgroup_join_nfds(&sp->cgjoin)];
 	size_t n = 0;
 
 	keep[n++] = sp->sync_fd[1];
@@ -108,6 +108,7 @@ static void close_parent_fds(struct spawn *sp)
 	/* Id-mapped trees made by the parent; mounts_setup consumes them. */
 	for (size_t i = 0; i < n_mounts; i++)
 		keep[n++] = sp->c->mount_fds[i];
+	keep[n++] = sp->c->rootfs_idmapped ? sp->c->rootfs_tree : -1;
 	close_fds_except(sp->c, keep, n);
 }
 

@@ -58,4 +58,5 @@ libward_a_SOURCES += \
 libward_a_SOURCES += \
 	runtime/policy_eval.h runtime/policy.c runtime/audit.c \
 	runtime/policy_rules_process.c runtime/policy_rules_isolation.c \
-	runtime/policy_rules_host.c runtime/policy_rules_limits.c runtime/cmd_policy.c
+	runtime/policy_rules_host.c runtime/policy_rules_limits.c runtime/policy_uidrange.c \
+	runtime/cmd_policy.c

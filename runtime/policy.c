@@ -172,6 +172,8 @@ int policy_evaluate(struct policy_eval *x, struct ward_error *err)
 	policy_rules_isolation(x);
 	policy_rules_host(x);
 	policy_rules_limits(x);
+	if (x->n_denied == 0)
+		policy_rule_userns(x);
 	if (x->n_denied) {
 		if (x->n_denied > 1)
 			return refuse(err, "%s (and %d more refusals, see `ward policy check`)",

@@ -27,6 +27,10 @@
  * the pair allows only what both allow. Set by the seccomp rule. */
 #define WARD_SECCOMP_FLOOR_ANNOTATION "run.ward.seccomp-floor"
 #define WARD_EGRESS_ANNOTATION "run.ward.egress"
+/* Set by the userNamespace rule: the rootfs is id-mapped with the
+ * container's mappings; and where the pod's id range is recorded. */
+#define WARD_IDMAP_ROOTFS_ANNOTATION "run.ward.idmap-rootfs"
+#define WARD_ID_RANGE_ANNOTATION "run.ward.id-range-state"
 
 /* The CRI's annotations naming the pod. */
 #define CRI_SANDBOX_ID "io.kubernetes.cri.sandbox-id"
@@ -87,6 +91,14 @@ void policy_rules_process(struct policy_eval *x);   /* capabilities, NNP, seccom
 void policy_rules_isolation(struct policy_eval *x); /* namespaces, kernel fs, masked, sysctls */
 void policy_rules_host(struct policy_eval *x);      /* host paths, hooks, devices */
 void policy_rules_limits(struct policy_eval *x);    /* resources, landlock */
+
+/* ---- policy_uidrange.c ---- */
+/* The userNamespace rule: runs last, and only for a spec nothing refused
+ * (it takes a range from the pool). */
+void policy_rule_userns(struct policy_eval *x);
+/* Give back the id range of container `id` (at delete, or when its
+ * create failed); nothing to do for a spec without one. */
+int policy_release_ids(const struct spec *s, const char *id, struct ward_error *err);
 
 /* ---- audit.c ---- */
 /* One JSON line in the policy's audit log and, with --log, the runtime

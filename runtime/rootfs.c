@@ -79,6 +79,16 @@ int rootfs_prepare(struct container *c, struct ward_error *err)
 	fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return ward_error_errno(err, "open rootfs %s", c->rootfs);
+	if (c->rootfs_idmapped) {
+		/* The parent's id-mapped copy goes where the bind would. */
+		int r = mnt_attach(c->rootfs_tree, fd, err);
+
+		close(c->rootfs_tree);
+		c->rootfs_idmapped = false;
+		if (r < 0)
+			return ward_error_wrap(err, "attach the id-mapped rootfs %s", c->rootfs);
+		return 0;
+	}
 	if (mnt_bind(fd, fd, true, err) < 0)
 		return ward_error_wrap(err, "bind mount rootfs %s", c->rootfs);
 	return 0;
