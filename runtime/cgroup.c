@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,13 +265,34 @@ static char *clean_abs(const char *base, const char *rel)
 	return out;
 }
 
-/* ward's place in the process-tree hierarchy (see cgroup.h). */
-static char *own_cgroup(void)
+static bool is_dir(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* Does a /proc/self/cgroup controller list ("cpu,cpuacct", "name=systemd",
+ * "" for cgroup2) name hierarchy h? */
+static bool line_names(const char *list, const struct cg_hier *h)
+{
+	if (h->v2)
+		return *list == '\0';
+	cleanup_free char *copy = strdup(list);
+	char *save = NULL;
+
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+		if (cg_hier_has(h, t))
+			return true;
+	return false;
+}
+
+/* ward's own cgroup in hierarchy h ("/" when not listed). */
+static char *own_cgroup(const struct cg_hier *h)
 {
 	cleanup_file FILE *f = fopen("/proc/self/cgroup", "re");
 	cleanup_free char *line = NULL;
 	size_t cap = 0;
-	const char *want = cg_hier_v2() ? "" : "name=systemd";
 	char *found = NULL;
 
 	while (f && !found && getline(&line, &cap, f) > 0) {
@@ -280,32 +302,198 @@ static char *own_cgroup(void)
 		if (!c2)
 			continue;
 		*c2 = '\0';
-		if (strcmp(c1 + 1, want) == 0)
+		if (line_names(c1 + 1, h))
 			found = strdup(c2 + 1);
 	}
 	return found ? found : strdup("/");
 }
 
-char *cgroup_resolve_path(const struct spec *s, const char *id)
+void cgroup_loc_free(struct cgroup_loc *cg)
+{
+	if (!cg)
+		return;
+	for (size_t i = 0; i < cg->n; i++) {
+		free(cg->dirs[i].mnt);
+		free(cg->dirs[i].path);
+	}
+	free(cg->dirs);
+	free(cg->path);
+	free(cg);
+}
+
+/* An empty location with room for every mounted hierarchy. */
+static struct cgroup_loc *loc_alloc(void)
+{
+	struct cgroup_loc *cg = calloc(1, sizeof(*cg));
+
+	if (cg && !(cg->dirs = calloc(cg_hier_count() + 1, sizeof(*cg->dirs)))) {
+		free(cg);
+		return NULL;
+	}
+	return cg;
+}
+
+/* The path shown in messages: the unified hierarchy's, else the first. */
+static int loc_finish(struct cgroup_loc *cg)
+{
+	const struct cg_hier *v2 = cg_hier_v2();
+	const char *p = cg->n ? cg->dirs[0].path : "/";
+
+	for (size_t i = 0; v2 && i < cg->n; i++)
+		if (strcmp(cg->dirs[i].mnt, v2->mnt) == 0)
+			p = cg->dirs[i].path;
+	cg->path = strdup(p);
+	return cg->path ? 0 : -1;
+}
+
+static int loc_add(struct cgroup_loc *cg, const char *mnt, char *path, bool created)
+{
+	if (!path)
+		return -1;
+	cg->dirs[cg->n].mnt = strdup(mnt);
+	cg->dirs[cg->n].path = path;
+	cg->dirs[cg->n].created = created;
+	cg->n++;
+	return cg->dirs[cg->n - 1].mnt ? 0 : -1;
+}
+
+struct cgroup_loc *cgroup_resolve(const struct spec *s, const char *id)
 {
 	const char *p = s && s->linux ? s->linux->cgroups_path : NULL;
+	struct cgroup_loc *cg = loc_alloc();
+	int r = cg ? 0 : -1;
 
-	if (p && p[0] == '/')
-		return clean_abs("/", p);
-	cleanup_free char *base = own_cgroup();
-	if (!base)
-		return NULL;
-	/* Pure v2: our own cgroup has processes (us, at least), so it cannot
-	 * hand controllers down ("no internal processes"); its parent can.
-	 * runc's fs2 driver makes the same choice. */
-	if (cgroup_detect_mode() == CGROUP_MODE_V2) {
-		char *slash = strrchr(base, '/');
-		if (slash && slash != base)
-			*slash = '\0';
-		else if (slash)
-			slash[1] = '\0';
+	for (size_t i = 0; r == 0 && i < cg_hier_count(); i++) {
+		const struct cg_hier *h = cg_hier_at(i);
+		if (p && p[0] == '/') {
+			r = loc_add(cg, h->mnt, clean_abs("/", p), false);
+			continue;
+		}
+		cleanup_free char *base = own_cgroup(h);
+		if (!base) {
+			r = -1;
+			break;
+		}
+		/* Pure v2: our own cgroup has processes (us, at least), so it
+		 * cannot hand controllers down ("no internal processes"); its
+		 * parent can. runc's fs2 driver makes the same choice. */
+		if (cgroup_detect_mode() == CGROUP_MODE_V2) {
+			char *slash = strrchr(base, '/');
+			if (slash && slash != base)
+				*slash = '\0';
+			else if (slash)
+				slash[1] = '\0';
+		}
+		r = loc_add(cg, h->mnt, clean_abs(base, p && *p ? p : id), false);
 	}
-	return clean_abs(base, p && *p ? p : id);
+	if (r < 0 || loc_finish(cg) < 0) {
+		cgroup_loc_free(cg);
+		return NULL;
+	}
+	return cg;
+}
+
+struct cgroup_loc *cgroup_loc_uniform(const char *path, bool created)
+{
+	struct cgroup_loc *cg = loc_alloc();
+	int r = cg ? 0 : -1;
+
+	for (size_t i = 0; r == 0 && i < cg_hier_count(); i++)
+		r = loc_add(cg, cg_hier_at(i)->mnt, strdup(path), created);
+	if (r < 0 || loc_finish(cg) < 0) {
+		cgroup_loc_free(cg);
+		return NULL;
+	}
+	return cg;
+}
+
+struct cgroup_loc *cgroup_loc_dup(const struct cgroup_loc *src)
+{
+	struct cgroup_loc *cg = calloc(1, sizeof(*cg));
+	int r = cg ? 0 : -1;
+
+	if (cg && !(cg->dirs = calloc(src->n + 1, sizeof(*cg->dirs))))
+		r = -1;
+	for (size_t i = 0; r == 0 && i < src->n; i++)
+		r = loc_add(cg, src->dirs[i].mnt, strdup(src->dirs[i].path), src->dirs[i].created);
+	if (r == 0 && !(cg->path = strdup(src->path)))
+		r = -1;
+	if (r < 0) {
+		cgroup_loc_free(cg);
+		return NULL;
+	}
+	return cg;
+}
+
+/* runc's wording, without a strerror suffix, but with an errno to test. */
+__attribute__((format(printf, 3, 4))) static int plain(struct ward_error *err, int errnum,
+							const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ward_error_set(err, 0, "%s", msg);
+	if (err)
+		err->errnum = errnum;
+	return -1;
+}
+
+int cgroup_loc_descend(struct cgroup_loc *cg, const char *controller, const char *sub,
+		       struct ward_error *err)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < cg->n; i++) {
+		struct cgroup_dir *d = &cg->dirs[i];
+		const struct cg_hier *h = NULL;
+		for (size_t k = 0; k < cg_hier_count(); k++)
+			if (strcmp(cg_hier_at(k)->mnt, d->mnt) == 0)
+				h = cg_hier_at(k);
+		if (controller && (!h || !cg_hier_has(h, controller)))
+			continue;
+		found = true;
+		cleanup_free char *to = clean_abs(d->path, sub);
+		size_t len = strlen(d->path);
+		if (!to)
+			return ward_error_set(err, ENOMEM, "cgroup path");
+		/* Below, never beside or above: ".." that climbs out fails. */
+		if (strncmp(to, d->path, len) != 0 || (to[len] != '/' && to[len] != '\0'))
+			return plain(err, EINVAL, "%s is not a sub cgroup path", sub);
+		cleanup_free char *dir = NULL;
+		if (asprintf(&dir, "%s%s", d->mnt, to) < 0)
+			return ward_error_set(err, ENOMEM, "cgroup path");
+		if (!is_dir(dir))
+			return ward_error_set(err, ENOENT, "--cgroup: cgroup %s does not exist", dir);
+		free(d->path);
+		d->path = steal_ptr(to);
+		/* The container's directory is ward's; a sub-cgroup is not. */
+		d->created = false;
+	}
+	if (controller && !found)
+		return plain(err, EINVAL, "unknown controller %s in SubCgroupPaths", controller);
+	free(cg->path);
+	return loc_finish(cg) < 0 ? ward_error_set(err, ENOMEM, "cgroup path") : 0;
+}
+
+bool cgroup_owned(const struct cgroup_loc *cg)
+{
+	if (!cg || cg->n == 0)
+		return false;
+	for (size_t i = 0; i < cg->n; i++)
+		if (!cg->dirs[i].created)
+			return false;
+	return true;
+}
+
+const char *cg_path_in(const struct cgroup_loc *cg, const struct cg_hier *h)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (strcmp(cg->dirs[i].mnt, h->mnt) == 0)
+			return cg->dirs[i].path;
+	return cg->path;
 }
 
 int cgroup_check_driver(bool systemd, struct ward_error *err)
@@ -319,7 +507,12 @@ int cgroup_check_driver(bool systemd, struct ward_error *err)
 				      "use the cgroupfs driver (no --systemd-cgroup)");
 }
 
-char *cg_dir(const struct cg_hier *h, const char *path)
+char *cg_dir(const struct cg_hier *h, const struct cgroup_loc *cg)
+{
+	return cg_dir_path(h, cg_path_in(cg, h));
+}
+
+char *cg_dir_path(const struct cg_hier *h, const char *path)
 {
 	char *d;
 
@@ -389,13 +582,13 @@ const struct cg_hier *cg_controller_hier(const char *controller)
 	return v2_offers(controller) ? cg_hier_v2() : NULL;
 }
 
-int cgroup_open_v2_dir(const char *path, struct ward_error *err)
+int cgroup_open_v2_dir(const struct cgroup_loc *cg, struct ward_error *err)
 {
 	const struct cg_hier *h = cg_hier_v2();
 
 	if (!h)
 		return ward_error_set(err, ENOENT, "no cgroup2 hierarchy is mounted");
-	cleanup_free char *dir = cg_dir(h, path);
+	cleanup_free char *dir = cg_dir(h, cg);
 	if (!dir)
 		return ward_error_set(err, ENOMEM, "cgroup path");
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -404,67 +597,158 @@ int cgroup_open_v2_dir(const char *path, struct ward_error *err)
 	return fd;
 }
 
-static bool is_root(const char *path)
+/* A location ward may act on: known, and never a hierarchy's root. */
+static bool unusable(const struct cgroup_loc *cg)
 {
-	return !path || strcmp(path, "/") == 0 || path[0] != '/';
+	if (!cg || cg->n == 0)
+		return true;
+	for (size_t i = 0; i < cg->n; i++)
+		if (strcmp(cg->dirs[i].path, "/") == 0 || cg->dirs[i].path[0] != '/')
+			return true;
+	return false;
 }
 
-/* ---- membership ---- */
-
-int cgroup_create(const char *path, struct ward_error *err)
+static int refuse(const struct cgroup_loc *cg, const char *what, struct ward_error *err)
 {
-	if (is_root(path))
-		return ward_error_set(err, EINVAL, "refusing to use cgroup path \"%s\"",
-				      path ? path : "");
+	return ward_error_set(err, EINVAL, "refusing to %s cgroup path \"%s\"", what,
+			      cg && cg->path ? cg->path : "");
+}
+
+static int read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, int depth,
+		      struct ward_error *err);
+
+/* Frozen in any sense that would stop a new task: v1 FROZEN or FREEZING
+ * (also when a parent is), v2 cgroup.freeze set or cgroup.events reporting
+ * frozen (set on a parent). */
+static bool frozen_at_all(const struct cgroup_loc *cg)
+{
+	const struct cg_hier *fz = cg_hier_v1("freezer");
+	const struct cg_hier *v2 = cg_hier_v2();
+	char buf[256];
+
+	if (fz) {
+		cleanup_free char *dir = cg_dir(fz, cg);
+		if (dir && cg_read(dir, "freezer.state", buf, sizeof(buf), NULL) > 0 &&
+		    strncmp(buf, "THAWED", 6) != 0)
+			return true;
+	}
+	if (v2) {
+		cleanup_free char *dir = cg_dir(v2, cg);
+		if (dir && cg_read(dir, "cgroup.freeze", buf, sizeof(buf), NULL) > 0 &&
+		    buf[0] == '1')
+			return true;
+		if (dir && cg_read(dir, "cgroup.events", buf, sizeof(buf), NULL) > 0 &&
+		    strstr(buf, "frozen 1"))
+			return true;
+	}
+	return false;
+}
+
+int cgroup_prepare(struct cgroup_loc *cg, struct ward_error *err)
+{
+	size_t total = 0;
+
+	if (unusable(cg))
+		return refuse(cg, "use", err);
 	if (cg_hier_count() == 0)
 		return ward_error_set(err, ENOENT, "no cgroup hierarchy is mounted");
-	for (size_t i = 0; i < cg_hier_count(); i++) {
-		const struct cg_hier *h = cg_hier_at(i);
-		cleanup_free char *dir = cg_dir(h, path);
-		if (!dir)
+	for (size_t i = 0; i < cg->n; i++) {
+		cleanup_free char *dir = NULL;
+		if (asprintf(&dir, "%s%s", cg->dirs[i].mnt, cg->dirs[i].path) < 0)
 			return ward_error_set(err, ENOMEM, "cgroup path");
-		size_t start = strlen(h->mnt);
-		/* One level at a time, so new cpuset levels can be filled in. */
-		for (char *p = dir + start + 1;; p++) {
+		cg->dirs[i].created = !is_dir(dir);
+		if (cg->dirs[i].created)
+			continue;
+		/* runc 1.2's rule: a cgroup with processes belongs to
+		 * someone else, and whatever is in it would be signalled and
+		 * accounted as the container's. */
+		cleanup_free pid_t *pids = NULL;
+		size_t n = 0, cap = 0;
+		if (read_procs(dir, &pids, &n, &cap, 0, err) < 0)
+			return ward_error_wrap(err, "container's cgroup");
+		if (n > total)
+			total = n; /* the same processes in every hierarchy */
+	}
+	if (total > 0)
+		return plain(err, EBUSY, "container's cgroup is not empty: %zu process(es) found "
+					 "(%s)", total, cg->path);
+	if (frozen_at_all(cg))
+		return plain(err, EBUSY, "container's cgroup unexpectedly frozen (%s)", cg->path);
+	return 0;
+}
+
+static int mkdir_failed(const char *dir, struct ward_error *err)
+{
+	if (errno != EACCES && errno != EPERM && errno != EROFS)
+		return ward_error_errno(err, "create cgroup %s", dir);
+	ward_error_errno(err, "create cgroup %s", dir);
+	if (geteuid() != 0)
+		ward_error_wrap(err, "rootless: no write access to the cgroup tree (set "
+				     "linux.cgroupsPath to a cgroup delegated to uid %u)",
+				(unsigned)geteuid());
+	return -1;
+}
+
+int cgroup_create(struct cgroup_loc *cg, struct ward_error *err)
+{
+	if (unusable(cg))
+		return refuse(cg, "use", err);
+	if (cg_hier_count() == 0)
+		return ward_error_set(err, ENOENT, "no cgroup hierarchy is mounted");
+	for (size_t i = 0; i < cg->n; i++) {
+		struct cgroup_dir *d = &cg->dirs[i];
+		const struct cg_hier *h = NULL;
+		cleanup_free char *dir = NULL;
+		for (size_t k = 0; k < cg_hier_count(); k++)
+			if (strcmp(cg_hier_at(k)->mnt, d->mnt) == 0)
+				h = cg_hier_at(k);
+		if (!h)
+			continue; /* unmounted since: nothing to make there */
+		if (asprintf(&dir, "%s%s", d->mnt, d->path) < 0)
+			return ward_error_set(err, ENOMEM, "cgroup path");
+		/* One level at a time: every cpuset level on the way must
+		 * have cpus and mems before the next can get them. */
+		for (char *p = dir + strlen(d->mnt) + 1;; p++) {
 			if (*p != '/' && *p != '\0')
 				continue;
 			char saved = *p;
 			*p = '\0';
-			if (mkdir(dir, 0755) == 0) {
-				if (cg_hier_has(h, "cpuset") && cg_v1_cpuset_init(dir, err) < 0)
-					return -1;
-			} else if (errno == EACCES || errno == EPERM || errno == EROFS) {
-				ward_error_errno(err, "create cgroup %s", dir);
-				if (geteuid() != 0)
-					ward_error_wrap(err, "rootless: no write access to the cgroup "
-							     "tree (set linux.cgroupsPath to a cgroup "
-							     "delegated to uid %u)", (unsigned)geteuid());
-				return -1;
-			} else if (errno != EEXIST) {
-				return ward_error_errno(err, "create cgroup %s", dir);
+			bool made = mkdir(dir, 0755) == 0;
+			if (!made && errno != EEXIST)
+				return mkdir_failed(dir, err);
+			if (saved == '\0' && !made && d->created) {
+				d->created = false; /* not ours after all */
+				return ward_error_set(err, EEXIST, "cgroup %s appeared while the "
+								   "container was being created", dir);
 			}
+			if (saved == '\0' && made)
+				d->created = true;
+			if (cg_hier_has(h, "cpuset") && cg_v1_cpuset_init(dir, err) < 0)
+				return -1;
 			*p = saved;
 			if (saved == '\0')
 				break;
 		}
 	}
+	/* A new cgroup below a frozen one is frozen too. */
+	if (frozen_at_all(cg))
+		return plain(err, EBUSY, "container's cgroup unexpectedly frozen (%s)", cg->path);
 	/* A pure v2 host: make the controllers reach the new cgroup, as runc
 	 * does; ones that cannot be enabled fail later only if needed. */
 	if (cgroup_detect_mode() == CGROUP_MODE_V2)
-		cg_v2_enable_all(path);
+		cg_v2_enable_all(cg_path_in(cg, cg_hier_v2()));
 	return 0;
 }
 
-int cgroup_join(const char *path, pid_t pid, struct ward_error *err)
+int cgroup_join(const struct cgroup_loc *cg, pid_t pid, struct ward_error *err)
 {
 	char num[24];
 
-	if (is_root(path))
-		return ward_error_set(err, EINVAL, "refusing to use cgroup path \"%s\"",
-				      path ? path : "");
+	if (unusable(cg))
+		return refuse(cg, "use", err);
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	for (size_t i = 0; i < cg_hier_count(); i++) {
-		cleanup_free char *dir = cg_dir(cg_hier_at(i), path);
+		cleanup_free char *dir = cg_dir(cg_hier_at(i), cg);
 		if (!dir)
 			return ward_error_set(err, ENOMEM, "cgroup path");
 		if (cg_write(dir, "cgroup.procs", num, err) < 0)
@@ -473,13 +757,11 @@ int cgroup_join(const char *path, pid_t pid, struct ward_error *err)
 	return 0;
 }
 
-bool cgroup_exists(const char *path)
+bool cgroup_exists(const struct cgroup_loc *cg)
 {
-	struct stat sb;
-
-	for (size_t i = 0; path && i < cg_hier_count(); i++) {
-		cleanup_free char *dir = cg_dir(cg_hier_at(i), path);
-		if (dir && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+	for (size_t i = 0; cg && i < cg_hier_count(); i++) {
+		cleanup_free char *dir = cg_dir(cg_hier_at(i), cg);
+		if (dir && is_dir(dir))
 			return true;
 	}
 	return false;
@@ -513,16 +795,17 @@ static int rmdir_tree(const char *dir, int depth)
 	return 0;
 }
 
-int cgroup_destroy(const char *path, struct ward_error *err)
+int cgroup_destroy(const struct cgroup_loc *cg, struct ward_error *err)
 {
-	size_t n = cg_hier_count();
+	size_t n = cg ? cg->n : 0;
 	bool done[n + 1];
 	int delay_ms = 10;
 
-	if (is_root(path))
-		return ward_error_set(err, EINVAL, "refusing to remove cgroup path \"%s\"",
-				      path ? path : "");
-	memset(done, 0, sizeof(done));
+	if (unusable(cg))
+		return refuse(cg, "remove", err);
+	/* What ward did not create stays, with whatever is below it. */
+	for (size_t i = 0; i < n; i++)
+		done[i] = !cg->dirs[i].created;
 	/* Right after the last task exits the kernel may still report the
 	 * cgroup busy for a moment; retry with backoff (~0.6 s in total). */
 	for (int attempt = 0;; attempt++) {
@@ -532,21 +815,22 @@ int cgroup_destroy(const char *path, struct ward_error *err)
 		for (size_t i = 0; i < n; i++) {
 			if (done[i])
 				continue;
-			cleanup_free char *dir = cg_dir(cg_hier_at(i), path);
-			if (dir && rmdir_tree(dir, 0) == 0) {
+			cleanup_free char *dir = NULL;
+			if (asprintf(&dir, "%s%s", cg->dirs[i].mnt, cg->dirs[i].path) >= 0 &&
+			    rmdir_tree(dir, 0) == 0) {
 				done[i] = true;
 				continue;
 			}
 			pending = true;
 			if (!failed) {
 				saved = dir ? errno : ENOMEM;
-				failed = cg_hier_at(i)->mnt;
+				failed = cg->dirs[i].mnt;
 			}
 		}
 		if (!pending)
 			return 0;
 		if (attempt == 5 || (saved != EBUSY && saved != ENOTEMPTY))
-			return ward_error_set(err, saved, "remove cgroup %s%s", failed, path);
+			return ward_error_set(err, saved, "remove cgroup %s%s", failed, cg->path);
 		struct timespec ts = { 0, delay_ms * 1000000L };
 		nanosleep(&ts, NULL);
 		delay_ms *= 2;
@@ -593,14 +877,14 @@ static int read_procs(const char *dir, pid_t **pids, size_t *n, size_t *cap, int
 
 /* Every hierarchy holds every task: read the unified one when the container
  * has a directory there, else the first v1 one that does. */
-static char *pids_dir(const char *path)
+static char *pids_dir(const struct cgroup_loc *cg)
 {
 	const struct cg_hier *v2 = cg_hier_v2();
 	struct stat sb;
 	char *dir;
 
 	if (v2) {
-		dir = cg_dir(v2, path);
+		dir = cg_dir(v2, cg);
 		if (dir && stat(dir, &sb) == 0)
 			return dir;
 		free(dir);
@@ -608,7 +892,7 @@ static char *pids_dir(const char *path)
 	for (size_t i = 0; i < cg_hier_count(); i++) {
 		if (cg_hier_at(i)->v2)
 			continue;
-		dir = cg_dir(cg_hier_at(i), path);
+		dir = cg_dir(cg_hier_at(i), cg);
 		if (dir && stat(dir, &sb) == 0)
 			return dir;
 		free(dir);
@@ -616,17 +900,17 @@ static char *pids_dir(const char *path)
 	return NULL;
 }
 
-pid_t *cgroup_pids(const char *path, size_t *n, struct ward_error *err)
+pid_t *cgroup_pids(const struct cgroup_loc *cg, size_t *n, struct ward_error *err)
 {
 	pid_t *pids = NULL;
 	size_t cap = 0;
 
 	*n = 0;
-	if (is_root(path)) {
-		ward_error_set(err, EINVAL, "refusing to list cgroup path \"%s\"", path ? path : "");
+	if (unusable(cg)) {
+		refuse(cg, "list", err);
 		return NULL;
 	}
-	cleanup_free char *dir = pids_dir(path);
+	cleanup_free char *dir = pids_dir(cg);
 	if (dir && read_procs(dir, &pids, n, &cap, 0, err) < 0) {
 		free(pids);
 		return NULL;
@@ -639,49 +923,47 @@ pid_t *cgroup_pids(const char *path, size_t *n, struct ward_error *err)
 
 /* ---- freezer and signals (dispatch to the version that is mounted) ---- */
 
-bool cgroup_is_frozen(const char *path)
+bool cgroup_is_frozen(const struct cgroup_loc *cg)
 {
-	if (is_root(path))
+	if (unusable(cg))
 		return false;
-	return cg_v1_is_frozen(path) || cg_v2_is_frozen(path);
+	return cg_v1_is_frozen(cg) || cg_v2_is_frozen(cg);
 }
 
-int cgroup_set_frozen(const char *path, bool frozen, struct ward_error *err)
+int cgroup_set_frozen(const struct cgroup_loc *cg, bool frozen, struct ward_error *err)
 {
-	if (is_root(path))
-		return ward_error_set(err, EINVAL, "refusing to freeze cgroup path \"%s\"",
-				      path ? path : "");
+	if (unusable(cg))
+		return refuse(cg, "freeze", err);
 	/* v1 freezer when mounted (hybrid hosts), else the v2 core freezer. */
 	if (cg_hier_v1("freezer"))
-		return cg_v1_set_frozen(path, frozen, err);
+		return cg_v1_set_frozen(cg, frozen, err);
 	if (cg_hier_v2())
-		return cg_v2_set_frozen(path, frozen, err);
+		return cg_v2_set_frozen(cg, frozen, err);
 	return ward_error_set(err, ENOTSUP, "no cgroup freezer is available");
 }
 
-int cgroup_signal_all(const char *path, int sig, struct ward_error *err)
+int cgroup_signal_all(const struct cgroup_loc *cg, int sig, struct ward_error *err)
 {
-	if (is_root(path))
-		return ward_error_set(err, EINVAL, "refusing to signal cgroup path \"%s\"",
-				      path ? path : "");
-	bool was_frozen = cgroup_is_frozen(path);
+	if (unusable(cg))
+		return refuse(cg, "signal", err);
+	bool was_frozen = cgroup_is_frozen(cg);
 	if (sig == SIGKILL) {
-		int r = cg_v2_kill(path, err);
+		int r = cg_v2_kill(cg, err);
 		if (r < 0)
 			return -1;
 		if (r > 0) {
 			/* v1-frozen tasks only die once thawed. */
 			if (was_frozen)
-				cgroup_set_frozen(path, false, NULL);
+				cgroup_set_frozen(cg, false, NULL);
 			return 0;
 		}
 	}
 	/* Frozen, the set of tasks cannot change (no fork, no exit, so no pid
 	 * reuse) while we walk it. Best effort: without a freezer we still
 	 * signal what we see. */
-	bool froze = !was_frozen && cgroup_set_frozen(path, true, NULL) == 0;
+	bool froze = !was_frozen && cgroup_set_frozen(cg, true, NULL) == 0;
 	size_t n;
-	cleanup_free pid_t *pids = cgroup_pids(path, &n, err);
+	cleanup_free pid_t *pids = cgroup_pids(cg, &n, err);
 	int ret = 0;
 	if (!pids) {
 		ret = -1;
@@ -692,6 +974,6 @@ int cgroup_signal_all(const char *path, int sig, struct ward_error *err)
 		}
 	}
 	if (froze || (sig == SIGKILL && was_frozen))
-		cgroup_set_frozen(path, false, NULL);
+		cgroup_set_frozen(cg, false, NULL);
 	return ret;
 }

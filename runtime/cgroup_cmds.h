@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "spec.h"
 
@@ -25,7 +26,7 @@ int update_merge(struct spec *s, struct spec_resources *upd, struct spec_resourc
 
 /* cgroup_apply_resources(path, r, false) with the device rules and the
  * kernel memory field left out unless `what` says the update set them. */
-int update_apply(const char *path, const struct spec_resources *r, unsigned what,
+int update_apply(const struct cgroup_loc *path, const struct spec_resources *r, unsigned what,
 		 struct ward_error *err);
 
 /* docker/go-units RAMInBytes ("10m", "1.5GiB", "512 k", "100"): -1 if

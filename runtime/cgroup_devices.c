@@ -146,11 +146,11 @@ static int parse_access(const char *s, unsigned *out, struct ward_error *err)
 			*out |= CG_DEV_MKNOD;
 			break;
 		default:
-			return ward_error_set(err, EINVAL, "invalid device access \"%s\"", s);
+			break; /* runc ignores other letters ("rwa" is "rw") */
 		}
 	}
 	if (*out == 0)
-		return ward_error_set(err, EINVAL, "empty device access");
+		return ward_error_set(err, EINVAL, "invalid device access \"%s\"", s);
 	return 0;
 }
 

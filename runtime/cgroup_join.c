@@ -38,20 +38,23 @@ static int open_in(const char *dir, const char *file, int flags, struct ward_err
 	return fd;
 }
 
-int cgroup_join_open(const char *path, struct cgroup_join *j, struct ward_error *err)
+int cgroup_join_open(const struct cgroup_loc *cg, struct cgroup_join *j, struct ward_error *err)
 {
 	size_t n = cg_hier_count();
 
 	*j = (struct cgroup_join){ .v2_dir = -1, .v2_procs = -1 };
-	if (path == NULL || strcmp(path, "/") == 0 || path[0] != '/')
+	for (size_t i = 0; cg && i < cg->n; i++)
+		if (strcmp(cg->dirs[i].path, "/") == 0 || cg->dirs[i].path[0] != '/')
+			cg = NULL;
+	if (cg == NULL || cg->n == 0)
 		return ward_error_set(err, EINVAL, "refusing to use cgroup path \"%s\"",
-				      path ? path : "");
+				      cg && cg->path ? cg->path : "");
 	j->tasks = calloc(n ? n : 1, sizeof(int));
 	if (j->tasks == NULL)
 		return ward_error_set(err, ENOMEM, "join cgroup");
 	for (size_t i = 0; i < n; i++) {
 		const struct cg_hier *h = cg_hier_at(i);
-		cleanup_free char *dir = cg_dir(h, path);
+		cleanup_free char *dir = cg_dir(h, cg);
 
 		if (dir == NULL) {
 			cgroup_join_close(j);

@@ -21,11 +21,11 @@ struct cgroup_oom_watch {
 	int fd;        /* eventfd (v1) or inotify (v2) */
 	bool v2;
 	char *dir;     /* the memory controller's directory */
-	char *path;    /* the container's cgroup path */
+	struct cgroup_loc *cg; /* the container's cgroup */
 	uint64_t kills; /* v2: oom_kill seen so far */
 };
 
-static char *memory_dir(const char *path, bool *v2, struct ward_error *err)
+static char *memory_dir(const struct cgroup_loc *cg, bool *v2, struct ward_error *err)
 {
 	const struct cg_hier *h = cg_controller_hier("memory");
 
@@ -34,16 +34,16 @@ static char *memory_dir(const char *path, bool *v2, struct ward_error *err)
 		return NULL;
 	}
 	*v2 = h->v2;
-	char *dir = cg_dir(h, path);
+	char *dir = cg_dir(h, cg);
 	if (!dir)
 		ward_error_set(err, ENOMEM, "cgroup path");
 	return dir;
 }
 
-int cgroup_oom_kills(const char *path, uint64_t *out, struct ward_error *err)
+int cgroup_oom_kills(const struct cgroup_loc *cg, uint64_t *out, struct ward_error *err)
 {
 	bool v2;
-	cleanup_free char *dir = memory_dir(path, &v2, err);
+	cleanup_free char *dir = memory_dir(cg, &v2, err);
 
 	if (!dir)
 		return -1;
@@ -61,7 +61,7 @@ void cgroup_oom_watch_close(struct cgroup_oom_watch *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w->dir);
-	free(w->path);
+	cgroup_loc_free(w->cg);
 	free(w);
 }
 
@@ -84,11 +84,11 @@ static int watch_v1(struct cgroup_oom_watch *w, struct ward_error *err)
 	return cg_write(w->dir, "cgroup.event_control", reg, err);
 }
 
-static int watch_v2(struct cgroup_oom_watch *w, const char *path, struct ward_error *err)
+static int watch_v2(struct cgroup_oom_watch *w, const struct cgroup_loc *cg, struct ward_error *err)
 {
 	cleanup_free char *events = NULL, *cg_events = NULL;
 	const struct cg_hier *h = cg_hier_v2();
-	cleanup_free char *core = cg_dir(h, path);
+	cleanup_free char *core = cg_dir(h, cg);
 
 	if (!core || asprintf(&events, "%s/memory.events", w->dir) < 0 ||
 	    asprintf(&cg_events, "%s/cgroup.events", core) < 0)
@@ -104,7 +104,7 @@ static int watch_v2(struct cgroup_oom_watch *w, const char *path, struct ward_er
 	return 0;
 }
 
-struct cgroup_oom_watch *cgroup_oom_watch_open(const char *path, struct ward_error *err)
+struct cgroup_oom_watch *cgroup_oom_watch_open(const struct cgroup_loc *cg, struct ward_error *err)
 {
 	struct cgroup_oom_watch *w = calloc(1, sizeof(*w));
 
@@ -113,14 +113,14 @@ struct cgroup_oom_watch *cgroup_oom_watch_open(const char *path, struct ward_err
 		return NULL;
 	}
 	w->fd = -1;
-	w->path = strdup(path);
-	if (!w->path) {
+	w->cg = cgroup_loc_dup(cg);
+	if (!w->cg) {
 		ward_error_set(err, ENOMEM, "oom watch");
 		cgroup_oom_watch_close(w);
 		return NULL;
 	}
-	w->dir = memory_dir(path, &w->v2, err);
-	if (!w->dir || (w->v2 ? watch_v2(w, path, err) : watch_v1(w, err)) < 0) {
+	w->dir = memory_dir(cg, &w->v2, err);
+	if (!w->dir || (w->v2 ? watch_v2(w, cg, err) : watch_v1(w, err)) < 0) {
 		cgroup_oom_watch_close(w);
 		return NULL;
 	}
@@ -133,10 +133,10 @@ int cgroup_oom_watch_fd(const struct cgroup_oom_watch *w)
 }
 
 /* cgroup.events "populated 0": no process left. */
-static bool emptied(const char *path)
+static bool emptied(const struct cgroup_loc *cg)
 {
 	const struct cg_hier *h = cg_hier_v2();
-	cleanup_free char *core = h ? cg_dir(h, path) : NULL;
+	cleanup_free char *core = h ? cg_dir(h, cg) : NULL;
 	uint64_t populated = 1;
 
 	if (!core || access(core, F_OK) < 0)
@@ -170,6 +170,6 @@ int cgroup_oom_watch_read(struct cgroup_oom_watch *w, bool *gone)
 	}
 	int n = kills > w->kills ? (int)(kills - w->kills) : 0;
 	w->kills = kills;
-	*gone = emptied(w->path);
+	*gone = emptied(w->cg);
 	return n;
 }

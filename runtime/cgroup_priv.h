@@ -23,8 +23,12 @@ const struct cg_hier *cg_hier_v2(void);                 /* NULL if none */
 const struct cg_hier *cg_hier_v1(const char *controller); /* NULL if none */
 bool cg_hier_has(const struct cg_hier *h, const char *controller);
 
+/* The container's path in hierarchy h (its recorded one, else cg->path). */
+const char *cg_path_in(const struct cgroup_loc *cg, const struct cg_hier *h);
+/* mnt + the container's path in h (malloc'd). */
+char *cg_dir(const struct cg_hier *h, const struct cgroup_loc *cg);
 /* mnt + path (malloc'd). */
-char *cg_dir(const struct cg_hier *h, const char *path);
+char *cg_dir_path(const struct cg_hier *h, const char *path);
 /* Small file helpers relative to a directory path. */
 int cg_write(const char *dir, const char *file, const char *value, struct ward_error *err);
 int cg_read(const char *dir, const char *file, char *buf, size_t size, struct ward_error *err);
@@ -116,14 +120,15 @@ struct bpf_insn *cg_bpf_dev_program(const struct cg_dev_state *st, size_t *n,
 int cg_v2_set_devices(const char *dir, const struct cg_dev_state *st, struct ward_error *err);
 
 /* v1 */
+/* Fill empty cpuset.cpus/mems of dir from its parent directory. */
 int cg_v1_cpuset_init(const char *dir, struct ward_error *err);
-bool cg_v1_is_frozen(const char *path);
-int cg_v1_set_frozen(const char *path, bool frozen, struct ward_error *err);
+bool cg_v1_is_frozen(const struct cgroup_loc *cg);
+int cg_v1_set_frozen(const struct cgroup_loc *cg, bool frozen, struct ward_error *err);
 
 /* v2 */
-bool cg_v2_is_frozen(const char *path);
-int cg_v2_set_frozen(const char *path, bool frozen, struct ward_error *err);
+bool cg_v2_is_frozen(const struct cgroup_loc *cg);
+int cg_v2_set_frozen(const struct cgroup_loc *cg, bool frozen, struct ward_error *err);
 /* 1 if killed through cgroup.kill, 0 if the kernel has no cgroup.kill. */
-int cg_v2_kill(const char *path, struct ward_error *err);
+int cg_v2_kill(const struct cgroup_loc *cg, struct ward_error *err);
 
 #endif

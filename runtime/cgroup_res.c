@@ -15,14 +15,14 @@
 #include "cleanup.h"
 #include "log.h"
 
-static bool is_container_path(const char *path)
+static bool is_container_path(const struct cgroup_loc *cg)
 {
-	return path && path[0] == '/' && path[1] != '\0';
+	return cg && cg->path && cg->path[0] == '/' && cg->path[1] != '\0';
 }
 
 /* The directory of `path` in the hierarchy of `controller`; `what` names
  * the fields that need it, for the error when the host lacks it. */
-static char *locate(const char *path, const char *controller, const char *what, bool *v2,
+static char *locate(const struct cgroup_loc *cg, const char *controller, const char *what, bool *v2,
 		    struct ward_error *err)
 {
 	const struct cg_hier *h = cg_controller_hier(controller);
@@ -32,13 +32,13 @@ static char *locate(const char *path, const char *controller, const char *what, 
 					     "this host", what, controller);
 		return NULL;
 	}
-	if (h->v2 && cg_v2_enable(path, strcmp(controller, "blkio") == 0 ? "io" : controller,
+	if (h->v2 && cg_v2_enable(cg_path_in(cg, h), strcmp(controller, "blkio") == 0 ? "io" : controller,
 				  err) < 0) {
 		ward_error_wrap(err, "%s", what);
 		return NULL;
 	}
 	*v2 = h->v2;
-	char *dir = cg_dir(h, path);
+	char *dir = cg_dir(h, cg);
 	if (!dir)
 		ward_error_set(err, ENOMEM, "cgroup path");
 	return dir;
@@ -64,10 +64,10 @@ static bool blkio_set(const struct spec_blkio *b)
 		     b->throttle_read_iops.len || b->throttle_write_iops.len);
 }
 
-static int set_cpuset(const char *path, const struct spec_cpu *c, struct ward_error *err)
+static int set_cpuset(const struct cgroup_loc *cg, const struct spec_cpu *c, struct ward_error *err)
 {
 	bool v2;
-	cleanup_free char *dir = locate(path, "cpuset", "linux.resources.cpu.cpus/mems", &v2, err);
+	cleanup_free char *dir = locate(cg, "cpuset", "linux.resources.cpu.cpus/mems", &v2, err);
 
 	if (!dir)
 		return -1;
@@ -78,11 +78,11 @@ static int set_cpuset(const char *path, const struct spec_cpu *c, struct ward_er
 	return 0;
 }
 
-static int set_memory(const char *path, const struct spec_memory *m, bool initial,
+static int set_memory(const struct cgroup_loc *cg, const struct spec_memory *m, bool initial,
 		      struct ward_error *err)
 {
 	bool v2;
-	cleanup_free char *dir = locate(path, "memory", "linux.resources.memory", &v2, err);
+	cleanup_free char *dir = locate(cg, "memory", "linux.resources.memory", &v2, err);
 
 	if (!dir)
 		return -1;
@@ -91,10 +91,10 @@ static int set_memory(const char *path, const struct spec_memory *m, bool initia
 	return 0;
 }
 
-static int set_cpu(const char *path, const struct spec_cpu *c, struct ward_error *err)
+static int set_cpu(const struct cgroup_loc *cg, const struct spec_cpu *c, struct ward_error *err)
 {
 	bool v2;
-	cleanup_free char *dir = locate(path, "cpu", "linux.resources.cpu", &v2, err);
+	cleanup_free char *dir = locate(cg, "cpu", "linux.resources.cpu", &v2, err);
 
 	if (!dir)
 		return -1;
@@ -103,11 +103,11 @@ static int set_cpu(const char *path, const struct spec_cpu *c, struct ward_error
 	return 0;
 }
 
-static int set_pids(const char *path, const struct spec_pids *p, struct ward_error *err)
+static int set_pids(const struct cgroup_loc *cg, const struct spec_pids *p, struct ward_error *err)
 {
 	bool v2;
 	char val[32];
-	cleanup_free char *dir = locate(path, "pids", "linux.resources.pids", &v2, err);
+	cleanup_free char *dir = locate(cg, "pids", "linux.resources.pids", &v2, err);
 
 	if (!dir)
 		return -1;
@@ -121,10 +121,10 @@ static int set_pids(const char *path, const struct spec_pids *p, struct ward_err
 	return 0;
 }
 
-static int set_blkio(const char *path, const struct spec_blkio *b, struct ward_error *err)
+static int set_blkio(const struct cgroup_loc *cg, const struct spec_blkio *b, struct ward_error *err)
 {
 	bool v2;
-	cleanup_free char *dir = locate(path, "blkio", "linux.resources.blockIO", &v2, err);
+	cleanup_free char *dir = locate(cg, "blkio", "linux.resources.blockIO", &v2, err);
 
 	if (!dir)
 		return -1;
@@ -133,10 +133,10 @@ static int set_blkio(const char *path, const struct spec_blkio *b, struct ward_e
 	return 0;
 }
 
-static int set_hugetlb(const char *path, const struct spec_resources *r, struct ward_error *err)
+static int set_hugetlb(const struct cgroup_loc *cg, const struct spec_resources *r, struct ward_error *err)
 {
 	bool v2;
-	cleanup_free char *dir = locate(path, "hugetlb", "linux.resources.hugepageLimits", &v2, err);
+	cleanup_free char *dir = locate(cg, "hugetlb", "linux.resources.hugepageLimits", &v2, err);
 
 	if (!dir)
 		return -1;
@@ -146,12 +146,12 @@ static int set_hugetlb(const char *path, const struct spec_resources *r, struct 
 }
 
 /* net_cls and net_prio only exist in v1. */
-static int set_network(const char *path, const struct spec_network *n, struct ward_error *err)
+static int set_network(const struct cgroup_loc *cg, const struct spec_network *n, struct ward_error *err)
 {
 	bool v2;
 
 	if (n->class_id.set) {
-		cleanup_free char *dir = locate(path, "net_cls", "linux.resources.network.classID",
+		cleanup_free char *dir = locate(cg, "net_cls", "linux.resources.network.classID",
 						&v2, err);
 		if (!dir)
 			return -1;
@@ -159,7 +159,7 @@ static int set_network(const char *path, const struct spec_network *n, struct wa
 			return ward_error_wrap(err, "linux.resources.network.classID");
 	}
 	if (n->n_priorities > 0) {
-		cleanup_free char *dir = locate(path, "net_prio",
+		cleanup_free char *dir = locate(cg, "net_prio",
 						"linux.resources.network.priorities", &v2, err);
 		if (!dir)
 			return -1;
@@ -170,10 +170,10 @@ static int set_network(const char *path, const struct spec_network *n, struct wa
 }
 
 /* rdma.max has one format in both versions: "DEV hca_handle=N hca_object=M". */
-static int set_rdma(const char *path, const struct spec_resources *r, struct ward_error *err)
+static int set_rdma(const struct cgroup_loc *cg, const struct spec_resources *r, struct ward_error *err)
 {
 	bool v2;
-	cleanup_free char *dir = locate(path, "rdma", "linux.resources.rdma", &v2, err);
+	cleanup_free char *dir = locate(cg, "rdma", "linux.resources.rdma", &v2, err);
 
 	if (!dir)
 		return -1;
@@ -195,13 +195,14 @@ static int set_rdma(const char *path, const struct spec_resources *r, struct war
 	return 0;
 }
 
-static int set_unified(const char *path, const struct spec_map *u, struct ward_error *err)
+static int set_unified(const struct cgroup_loc *cg, const struct spec_map *u, struct ward_error *err)
 {
 	const struct cg_hier *h = cg_hier_v2();
 
 	if (!h)
-		return ward_error_set(err, ENOTSUP, "linux.resources.unified needs cgroup v2, and "
-						    "this host only has cgroup v1");
+		return ward_error_set(err, ENOTSUP, "invalid configuration: cannot use unified on "
+						    "cgroup v1 (linux.resources.unified needs cgroup "
+						    "v2, and this host only has cgroup v1)");
 	/* Each key's controller must live in the unified hierarchy (on a
 	 * hybrid host most are v1) and reach the container's cgroup. */
 	for (size_t i = 0; i < u->len; i++) {
@@ -215,19 +216,20 @@ static int set_unified(const char *path, const struct spec_map *u, struct ward_e
 		if (strcmp(ctrl, "cgroup") == 0)
 			continue;
 		if (cg_hier_v1(ctrl))
-			return ward_error_set(err, ENOTSUP, "linux.resources.unified: %s: the %s "
-							    "controller is mounted as cgroup v1 on "
-							    "this host", key, ctrl);
-		if (cg_controller_hier(ctrl) == h && cg_v2_enable(path, ctrl, err) < 0)
+			return ward_error_set(err, ENOTSUP, "invalid configuration: cannot use "
+							    "unified on cgroup v1 (linux.resources."
+							    "unified: %s: the %s controller is mounted "
+							    "as cgroup v1 on this host)", key, ctrl);
+		if (cg_controller_hier(ctrl) == h && cg_v2_enable(cg_path_in(cg, h), ctrl, err) < 0)
 			return ward_error_wrap(err, "linux.resources.unified");
 	}
-	cleanup_free char *dir = cg_dir(h, path);
+	cleanup_free char *dir = cg_dir(h, cg);
 	if (!dir)
 		return ward_error_set(err, ENOMEM, "cgroup path");
 	return cg_v2_set_unified(dir, u, err);
 }
 
-static int set_devices(const char *path, const struct spec_resources *r, struct ward_error *err)
+static int set_devices(const struct cgroup_loc *cg, const struct spec_resources *r, struct ward_error *err)
 {
 	struct cg_dev_state st;
 	const struct cg_hier *h = cg_hier_v1("devices");
@@ -236,10 +238,10 @@ static int set_devices(const char *path, const struct spec_resources *r, struct 
 	if (cg_dev_build(r ? r->devices : NULL, r ? r->n_devices : 0, &st, err) < 0)
 		return -1;
 	if (h) {
-		cleanup_free char *dir = cg_dir(h, path);
+		cleanup_free char *dir = cg_dir(h, cg);
 		ret = dir ? cg_v1_set_devices(dir, &st, err) : ward_error_set(err, ENOMEM, "cgroup");
 	} else if ((h = cg_hier_v2())) {
-		cleanup_free char *dir = cg_dir(h, path);
+		cleanup_free char *dir = cg_dir(h, cg);
 		ret = dir ? cg_v2_set_devices(dir, &st, err) : ward_error_set(err, ENOMEM, "cgroup");
 		/* Without CAP_SYS_ADMIN/CAP_BPF (rootless) no program can be
 		 * loaded; device nodes then only come from bind mounts, which
@@ -257,46 +259,46 @@ static int set_devices(const char *path, const struct spec_resources *r, struct 
 	return ret;
 }
 
-static int apply(const char *path, const struct spec_resources *r, bool initial,
+static int apply(const struct cgroup_loc *cg, const struct spec_resources *r, bool initial,
 		 struct ward_error *err)
 {
-	if (!is_container_path(path))
+	if (!is_container_path(cg))
 		return ward_error_set(err, EINVAL, "refusing to set resources on cgroup path \"%s\"",
-				      path ? path : "");
+				      cg && cg->path ? cg->path : "");
 	/* runc's order: cpuset first (a v1 cpuset must be valid before
 	 * anything runs), devices before any process can open a node. */
 	if (r && r->cpu && ((r->cpu->cpus && *r->cpu->cpus) || (r->cpu->mems && *r->cpu->mems)) &&
-	    set_cpuset(path, r->cpu, err) < 0)
+	    set_cpuset(cg, r->cpu, err) < 0)
 		return -1;
-	if ((initial || (r && r->n_devices > 0)) && set_devices(path, r, err) < 0)
+	if ((initial || (r && r->n_devices > 0)) && set_devices(cg, r, err) < 0)
 		return -1;
 	if (!r)
 		return 0;
-	if (memory_set(r->memory) && set_memory(path, r->memory, initial, err) < 0)
+	if (memory_set(r->memory) && set_memory(cg, r->memory, initial, err) < 0)
 		return -1;
-	if (cpu_set(r->cpu) && set_cpu(path, r->cpu, err) < 0)
+	if (cpu_set(r->cpu) && set_cpu(cg, r->cpu, err) < 0)
 		return -1;
-	if (r->pids && r->pids->limit.set && set_pids(path, r->pids, err) < 0)
+	if (r->pids && r->pids->limit.set && set_pids(cg, r->pids, err) < 0)
 		return -1;
-	if (blkio_set(r->block_io) && set_blkio(path, r->block_io, err) < 0)
+	if (blkio_set(r->block_io) && set_blkio(cg, r->block_io, err) < 0)
 		return -1;
-	if (r->n_hugepage_limits > 0 && set_hugetlb(path, r, err) < 0)
+	if (r->n_hugepage_limits > 0 && set_hugetlb(cg, r, err) < 0)
 		return -1;
-	if (r->network && set_network(path, r->network, err) < 0)
+	if (r->network && set_network(cg, r->network, err) < 0)
 		return -1;
-	if (r->n_rdma > 0 && set_rdma(path, r, err) < 0)
+	if (r->n_rdma > 0 && set_rdma(cg, r, err) < 0)
 		return -1;
 	/* Last: the raw map overrides the typed fields (OCI: the runtime may
 	 * either refuse conflicts or let unified win; runc lets it win). */
-	if (r->unified.len > 0 && set_unified(path, &r->unified, err) < 0)
+	if (r->unified.len > 0 && set_unified(cg, &r->unified, err) < 0)
 		return -1;
 	return 0;
 }
 
-int cgroup_apply_resources(const char *path, const struct spec_resources *r, bool initial,
+int cgroup_apply_resources(const struct cgroup_loc *cg, const struct spec_resources *r, bool initial,
 			   struct ward_error *err)
 {
-	if (apply(path, r, initial, err) == 0)
+	if (apply(cg, r, initial, err) == 0)
 		return 0;
 	if (err && (err->errnum == EACCES || err->errnum == EPERM || err->errnum == EROFS) &&
 	    geteuid() != 0)

@@ -88,14 +88,14 @@ static void kv_uint_nz(struct jsonw *w, const char *key, uint64_t v)
 }
 
 /* The container's directory for a controller, or NULL. */
-static char *ctrl_dir(const char *path, const char *controller, bool *v2)
+static char *ctrl_dir(const struct cgroup_loc *cg, const char *controller, bool *v2)
 {
 	const struct cg_hier *h = cg_controller_hier(controller);
 
 	if (!h)
 		return NULL;
 	*v2 = h->v2;
-	cleanup_free char *dir = cg_dir(h, path);
+	cleanup_free char *dir = cg_dir(h, cg);
 	if (!dir || access(dir, F_OK) < 0)
 		return NULL;
 	return steal_ptr(dir);
@@ -146,13 +146,13 @@ static void percpu_split(struct jsonw *w, const char *dir)
 	num_array(w, "percpu_user", user, 1);
 }
 
-static void cpu_stats(struct jsonw *w, const char *path)
+static void cpu_stats(struct jsonw *w, const struct cgroup_loc *cg)
 {
 	bool v2 = false, tv2 = false;
-	cleanup_free char *acct = ctrl_dir(path, "cpuacct", &v2);
-	cleanup_free char *cpu = ctrl_dir(path, "cpu", &tv2);
+	cleanup_free char *acct = ctrl_dir(cg, "cpuacct", &v2);
+	cleanup_free char *cpu = ctrl_dir(cg, "cpu", &tv2);
 	const struct cg_hier *h2 = cg_hier_v2();
-	cleanup_free char *core = h2 ? cg_dir(h2, path) : NULL;
+	cleanup_free char *core = h2 ? cg_dir(h2, cg) : NULL;
 	struct kvs st;
 
 	jsonw_key(w, "cpu");
@@ -216,13 +216,13 @@ static void cpu_list(struct jsonw *w, const char *key, const char *text)
 	jsonw_arr_close(w);
 }
 
-static void cpuset_stats(struct jsonw *w, const char *path)
+static void cpuset_stats(struct jsonw *w, const struct cgroup_loc *cg)
 {
 	static const char *const flags[] = { "mem_hardwall", "mem_exclusive", "memory_migrate",
 					     "memory_spread_page", "memory_spread_slab",
 					     "memory_pressure", "sched_load_balance" };
 	bool v2 = false;
-	cleanup_free char *dir = ctrl_dir(path, "cpuset", &v2);
+	cleanup_free char *dir = ctrl_dir(cg, "cpuset", &v2);
 	cleanup_free char *cpus = NULL, *mems = NULL;
 	char file[64], buf[32];
 
@@ -283,10 +283,10 @@ static void raw_map(struct jsonw *w, const struct kvs *st)
 	jsonw_obj_close(w);
 }
 
-static void memory_stats(struct jsonw *w, const char *path)
+static void memory_stats(struct jsonw *w, const struct cgroup_loc *cg)
 {
 	bool v2 = false;
-	cleanup_free char *dir = ctrl_dir(path, "memory", &v2);
+	cleanup_free char *dir = ctrl_dir(cg, "memory", &v2);
 	struct kvs st;
 
 	read_kvs(dir, "memory.stat", &st);
@@ -326,10 +326,10 @@ static void memory_stats(struct jsonw *w, const char *path)
 
 /* ---- pids ---- */
 
-static void pids_stats(struct jsonw *w, const char *path)
+static void pids_stats(struct jsonw *w, const struct cgroup_loc *cg)
 {
 	bool v2 = false;
-	cleanup_free char *dir = ctrl_dir(path, "pids", &v2);
+	cleanup_free char *dir = ctrl_dir(cg, "pids", &v2);
 	uint64_t limit = u64(dir, "pids.max");
 
 	jsonw_key(w, "pids");
@@ -407,10 +407,10 @@ static void io_v2_list(struct jsonw *w, const char *key, const char *dir, bool b
 		jsonw_arr_close(w);
 }
 
-static void blkio_stats(struct jsonw *w, const char *path)
+static void blkio_stats(struct jsonw *w, const struct cgroup_loc *cg)
 {
 	bool v2 = false;
-	cleanup_free char *dir = ctrl_dir(path, "blkio", &v2);
+	cleanup_free char *dir = ctrl_dir(cg, "blkio", &v2);
 
 	jsonw_key(w, "blkio");
 	jsonw_obj_open(w);
@@ -451,10 +451,10 @@ static bool page_size_name(const char *dirent, char *out, size_t size)
 	return true;
 }
 
-static void hugetlb_stats(struct jsonw *w, const char *path)
+static void hugetlb_stats(struct jsonw *w, const struct cgroup_loc *cg)
 {
 	bool v2 = false;
-	cleanup_free char *dir = ctrl_dir(path, "hugetlb", &v2);
+	cleanup_free char *dir = ctrl_dir(cg, "hugetlb", &v2);
 	cleanup_dir DIR *d = dir ? opendir("/sys/kernel/mm/hugepages") : NULL;
 	struct dirent *de;
 	char name[32], f[128];
@@ -487,17 +487,17 @@ static void hugetlb_stats(struct jsonw *w, const char *path)
 	jsonw_obj_close(w);
 }
 
-int cgroup_stats_json(const char *path, struct jsonw *w, struct ward_error *err)
+int cgroup_stats_json(const struct cgroup_loc *cg, struct jsonw *w, struct ward_error *err)
 {
-	if (!path || path[0] != '/' || !cgroup_exists(path))
-		return ward_error_set(err, ENOENT, "cgroup %s does not exist", path ? path : "");
+	if (!cg || !cgroup_exists(cg))
+		return ward_error_set(err, ENOENT, "cgroup %s does not exist", cg ? cg->path : "");
 	jsonw_obj_open(w);
-	cpu_stats(w, path);
-	cpuset_stats(w, path);
-	memory_stats(w, path);
-	pids_stats(w, path);
-	blkio_stats(w, path);
-	hugetlb_stats(w, path);
+	cpu_stats(w, cg);
+	cpuset_stats(w, cg);
+	memory_stats(w, cg);
+	pids_stats(w, cg);
+	blkio_stats(w, cg);
+	hugetlb_stats(w, cg);
 	/* Intel RDT is not driven by ward; runc prints an empty object. */
 	jsonw_key(w, "intel_rdt");
 	jsonw_obj_open(w);

@@ -42,16 +42,16 @@ int cg_v1_cpuset_init(const char *dir, struct ward_error *err)
 	return 0;
 }
 
-static char *freezer_dir(const char *path)
+static char *freezer_dir(const struct cgroup_loc *cg)
 {
 	const struct cg_hier *h = cg_hier_v1("freezer");
 
-	return h ? cg_dir(h, path) : NULL;
+	return h ? cg_dir(h, cg) : NULL;
 }
 
-bool cg_v1_is_frozen(const char *path)
+bool cg_v1_is_frozen(const struct cgroup_loc *cg)
 {
-	cleanup_free char *dir = freezer_dir(path);
+	cleanup_free char *dir = freezer_dir(cg);
 	char buf[32];
 
 	if (!dir || cg_read(dir, "freezer.state", buf, sizeof(buf), NULL) < 0)
@@ -59,9 +59,9 @@ bool cg_v1_is_frozen(const char *path)
 	return strncmp(buf, "FROZEN", 6) == 0;
 }
 
-int cg_v1_set_frozen(const char *path, bool frozen, struct ward_error *err)
+int cg_v1_set_frozen(const struct cgroup_loc *cg, bool frozen, struct ward_error *err)
 {
-	cleanup_free char *dir = freezer_dir(path);
+	cleanup_free char *dir = freezer_dir(cg);
 	const char *want = frozen ? "FROZEN" : "THAWED";
 	char buf[32];
 

@@ -14,16 +14,16 @@
 
 #define FREEZE_TIMEOUT_MS 2000
 
-static char *v2_dir(const char *path)
+static char *v2_dir(const struct cgroup_loc *cg)
 {
 	const struct cg_hier *h = cg_hier_v2();
 
-	return h ? cg_dir(h, path) : NULL;
+	return h ? cg_dir(h, cg) : NULL;
 }
 
-bool cg_v2_is_frozen(const char *path)
+bool cg_v2_is_frozen(const struct cgroup_loc *cg)
 {
-	cleanup_free char *dir = v2_dir(path);
+	cleanup_free char *dir = v2_dir(cg);
 	char buf[16];
 
 	if (!dir || cg_read(dir, "cgroup.freeze", buf, sizeof(buf), NULL) < 0)
@@ -42,9 +42,9 @@ static int events_frozen(const char *dir)
 	return p ? p[7] == '1' : -1;
 }
 
-int cg_v2_set_frozen(const char *path, bool frozen, struct ward_error *err)
+int cg_v2_set_frozen(const struct cgroup_loc *cg, bool frozen, struct ward_error *err)
 {
-	cleanup_free char *dir = v2_dir(path);
+	cleanup_free char *dir = v2_dir(cg);
 
 	if (!dir)
 		return ward_error_set(err, ENOENT, "no cgroup2 hierarchy");
@@ -62,9 +62,9 @@ int cg_v2_set_frozen(const char *path, bool frozen, struct ward_error *err)
 	return ward_error_set(err, ETIMEDOUT, "%s cgroup %s", frozen ? "freeze" : "thaw", dir);
 }
 
-int cg_v2_kill(const char *path, struct ward_error *err)
+int cg_v2_kill(const struct cgroup_loc *cg, struct ward_error *err)
 {
-	cleanup_free char *dir = v2_dir(path);
+	cleanup_free char *dir = v2_dir(cg);
 	cleanup_free char *file = NULL;
 
 	if (!dir || asprintf(&file, "%s/cgroup.kill", dir) < 0 || access(file, W_OK) < 0)

@@ -67,7 +67,7 @@ int cg_v2_enable(const char *path, const char *controller, struct ward_error *er
 		return -1;
 	for (char *q = copy + 1; (q = strchr(q, '/')); q++) {
 		*q = '\0';
-		cleanup_free char *dir = cg_dir(h, copy);
+		cleanup_free char *dir = cg_dir_path(h, copy);
 		*q = '/';
 		if (!dir)
 			return ward_error_set(err, ENOMEM, "cgroup path");

@@ -23,15 +23,19 @@
 /* SIGKILL the init (and with `all` the whole cgroup) and wait for it. */
 static int kill_and_wait(const struct ward_state *st, bool all, struct ward_error *err)
 {
-	if (proc_signal(st->pid, st->pid_start, SIGKILL, err) < 0 && err->errnum != ESRCH)
+	/* A create killed before init existed recorded no pid. */
+	if (st->pid > 0 && proc_signal(st->pid, st->pid_start, SIGKILL, err) < 0 &&
+	    err->errnum != ESRCH)
 		return ward_error_wrap(err, "kill init");
-	if (all && st->cgroup_path && cgroup_signal_all(st->cgroup_path, SIGKILL, err) < 0)
+	/* A cgroup ward did not make may hold others' processes: then only
+	 * init (and with its own pid namespace, everything under it) goes. */
+	if (all && cgroup_owned(st->cgroup) && cgroup_signal_all(st->cgroup, SIGKILL, err) < 0)
 		return -1;
 	/* A frozen init only dies once thawed. */
-	if (st->cgroup_path && cgroup_is_frozen(st->cgroup_path) &&
-	    cgroup_set_frozen(st->cgroup_path, false, err) < 0)
+	if (st->cgroup && cgroup_is_frozen(st->cgroup) &&
+	    cgroup_set_frozen(st->cgroup, false, err) < 0)
 		return -1;
-	if (proc_wait_exit(st->pid, st->pid_start, KILL_WAIT_MS, err) < 0)
+	if (st->pid > 0 && proc_wait_exit(st->pid, st->pid_start, KILL_WAIT_MS, err) < 0)
 		return ward_error_wrap(err, "kill init");
 	return 0;
 }
@@ -57,8 +61,8 @@ static int do_delete(struct ward_globals *g, const char *id, bool force, struct 
 		return -1;
 	}
 	if (state_read(dirfd, &st, err) < 0) {
-		/* A create that died before writing its state leaves a bare
-		 * directory; --force clears it. */
+		/* A create killed before its first state write leaves a bare
+		 * directory (nothing else exists yet); --force clears it. */
 		if (!force)
 			return -1;
 		ward_warn("delete %s: %s; removing the state directory", id, err->msg);

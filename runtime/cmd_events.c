@@ -71,7 +71,7 @@ int events_parse_duration(const char *s, int64_t *ns)
 	return 0;
 }
 
-static int emit(const char *type, const char *id, const char *path, struct ward_error *err)
+static int emit(const char *type, const char *id, const struct cgroup_loc *path, struct ward_error *err)
 {
 	struct jsonw w;
 
@@ -116,7 +116,7 @@ static bool still_running(struct ward_globals *g, const char *id)
 	return alive;
 }
 
-static int stream(struct ward_globals *g, const char *id, const char *path, int64_t interval,
+static int stream(struct ward_globals *g, const char *id, const struct cgroup_loc *path, int64_t interval,
 		  struct ward_error *err)
 {
 	struct ward_error werr = { 0 };
@@ -184,12 +184,12 @@ static int do_events(struct ward_globals *g, const char *id, bool stats, int64_t
 		return -1;
 	if (state_status(dirfd, &st) == STATUS_STOPPED)
 		ret = ward_error_set(err, ESRCH, "container with id %s is not running", id);
-	else if (!st.cgroup_path)
+	else if (!st.cgroup)
 		ret = ward_error_set(err, ENOENT, "container %s has no cgroup", id);
 	else if (stats)
-		ret = emit("stats", id, st.cgroup_path, err);
+		ret = emit("stats", id, st.cgroup, err);
 	else
-		ret = stream(g, id, st.cgroup_path, interval, err);
+		ret = stream(g, id, st.cgroup, interval, err);
 	state_clear(&st);
 	return ret;
 }

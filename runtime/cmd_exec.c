@@ -27,9 +27,9 @@
 
 struct exec_flags {
 	const char *console_socket, *cwd, *user, *process, *pid_file;
-	const char *process_label, *apparmor, *cgroup;
-	char **env, **gids, **caps;
-	bool tty, detach, no_new_privs;
+	const char *process_label, *apparmor;
+	char **env, **gids, **caps, **cgroup;
+	bool tty, detach, no_new_privs, ignore_paused;
 	int preserve_fds;
 };
 
@@ -202,7 +202,7 @@ static int check_terminal(const struct exec_flags *f, bool terminal, struct ward
 	return -1;
 }
 
-static int check_status(enum container_status st, struct ward_error *err)
+static int check_status(enum container_status st, bool ignore_paused, struct ward_error *err)
 {
 	switch (st) {
 	case STATUS_RUNNING:
@@ -211,7 +211,11 @@ static int check_status(enum container_status st, struct ward_error *err)
 	case STATUS_STOPPED:
 		return ward_error_set(err, 0, "cannot exec in a stopped container");
 	case STATUS_PAUSED:
-		return ward_error_set(err, 0, "cannot exec in a paused container");
+		/* The process then starts frozen, with the rest. */
+		if (ignore_paused)
+			return 0;
+		return ward_error_set(err, 0, "cannot exec in a paused container (use "
+					      "--ignore-paused to override)");
 	default:
 		return ward_error_set(err, 0, "cannot exec in a %s container", container_status_name(st));
 	}
@@ -227,35 +231,55 @@ static int check_preserved_fds(int n, struct ward_error *err)
 	return 0;
 }
 
-/* --cgroup SUBPATH: a sub-cgroup of the container's (it must exist). The
- * "controller:path" forms of runc are not supported. */
-static char *exec_cgroup(const char *base, const char *sub, struct ward_error *err)
+/* --cgroup, runc's forms: one PATH for every hierarchy, or any number of
+ * CONTROLLER[,CONTROLLER...]:PATH (cgroup v1), each a sub-cgroup of the
+ * container's that must exist. */
+static struct cgroup_loc *exec_cgroup(const struct cgroup_loc *base, char **args,
+				      struct ward_error *err)
 {
-	char *out;
+	size_t n = 0;
 
-	if (sub == NULL)
-		return base ? strdup(base) : NULL;
+	while (args && args[n])
+		n++;
+	if (n == 0)
+		return base ? cgroup_loc_dup(base) : NULL;
 	if (base == NULL)
 		return ward_error_set(err, EINVAL, "--cgroup: the container has no cgroup"), NULL;
-	if (strchr(sub, ':') || strstr(sub, "..") || sub[0] == '\0')
-		return ward_error_set(err, EINVAL, "--cgroup \"%s\": want a path below the container's cgroup", sub), NULL;
-	while (*sub == '/')
-		sub++;
-	if (asprintf(&out, "%s/%s", base, sub) < 0)
+	struct cgroup_loc *cg = cgroup_loc_dup(base);
+	if (cg == NULL)
 		return ward_error_set(err, ENOMEM, "cgroup path"), NULL;
-	if (!cgroup_exists(out)) {
-		ward_error_set(err, ENOENT, "--cgroup: %s does not exist", out);
-		free(out);
-		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *a = args[i];
+		const char *colon = strchr(a, ':');
+		int r;
+		if (colon && strchr(colon + 1, ':')) {
+			r = ward_error_set(err, EINVAL, "invalid --cgroup argument: %s", a);
+		} else if (!colon && n != 1) {
+			r = ward_error_set(err, EINVAL, "invalid --cgroup argument: %s (missing "
+							"<controller>: prefix)", a);
+		} else if (!colon) {
+			r = cgroup_loc_descend(cg, NULL, a, err);
+		} else {
+			cleanup_free char *ctrls = strndup(a, (size_t)(colon - a));
+			char *save = NULL;
+			r = ctrls ? 0 : ward_error_set(err, ENOMEM, "cgroup path");
+			for (char *c = ctrls ? strtok_r(ctrls, ",", &save) : NULL; c && r == 0;
+			     c = strtok_r(NULL, ",", &save))
+				r = cgroup_loc_descend(cg, c, colon + 1, err);
+		}
+		if (r < 0) {
+			cgroup_loc_free(cg);
+			return NULL;
+		}
 	}
-	return out;
+	return cg;
 }
 
 struct exec_ctx {
 	struct ward_state st;
 	struct spec *spec;
 	struct spec_process *own_proc; /* from --process, else NULL */
-	char *cgroup;
+	struct cgroup_loc *cgroup;
 	int console_socket_fd;
 	struct spec_strv init_bounding; /* the container's bounding set */
 };
@@ -265,7 +289,7 @@ static void exec_ctx_clear(struct exec_ctx *x)
 	state_clear(&x->st);
 	spec_free(x->spec);
 	spec_process_free(x->own_proc);
-	free(x->cgroup);
+	cgroup_loc_free(x->cgroup);
 	strv_free(x->init_bounding.items);
 	if (x->console_socket_fd >= 0)
 		close(x->console_socket_fd);
@@ -286,7 +310,7 @@ static int start(struct ward_globals *g, const struct exec_flags *f, char **argv
 	lockfd = state_lock(dirfd, err);
 	if (lockfd < 0 || state_read(dirfd, &x->st, err) < 0)
 		return -1;
-	if (check_status(state_status(dirfd, &x->st), err) < 0)
+	if (check_status(state_status(dirfd, &x->st), f->ignore_paused, err) < 0)
 		return -1;
 	x->spec = state_read_config(dirfd, err);
 	if (x->spec == NULL || x->spec->process == NULL)
@@ -317,8 +341,8 @@ static int start(struct ward_globals *g, const struct exec_flags *f, char **argv
 		return -1;
 	if (check_terminal(f, p->terminal, err) < 0)
 		return -1;
-	x->cgroup = exec_cgroup(x->st.cgroup_path, f->cgroup, err);
-	if (x->cgroup == NULL && (f->cgroup || x->st.cgroup_path))
+	x->cgroup = exec_cgroup(x->st.cgroup, f->cgroup, err);
+	if (x->cgroup == NULL && (f->cgroup || x->st.cgroup))
 		return -1;
 	if (f->console_socket) {
 		x->console_socket_fd = terminal_connect_socket(f->console_socket, err);
@@ -332,7 +356,7 @@ static int start(struct ward_globals *g, const struct exec_flags *f, char **argv
 		.proc = p,
 		.init_pid = x->st.pid,
 		.init_start = x->st.pid_start,
-		.cgroup_path = x->cgroup,
+		.cgroup = x->cgroup,
 		.preserve_fds = f->preserve_fds,
 		.console_socket_fd = x->console_socket_fd,
 	};
@@ -366,7 +390,8 @@ int cmd_exec(struct ward_globals *g, int argc, char **argv)
 		{ "no-new-privs", 0, CLI_BOOL, &f.no_new_privs, "set the no new privileges value for the process", NULL },
 		{ "cap", 'c', CLI_LIST, &f.caps, "add a capability to the bounding set for the process", NULL },
 		{ "preserve-fds", 0, CLI_INT, &f.preserve_fds, "Pass N additional file descriptors to the container (stdio + N in total) (default: 0)", NULL },
-		{ "cgroup", 0, CLI_STRING, &f.cgroup, "run the process in a (sub)cgroup of the container's", NULL },
+		{ "cgroup", 0, CLI_LIST, &f.cgroup, "run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.", NULL },
+		{ "ignore-paused", 0, CLI_BOOL, &f.ignore_paused, "allow exec in a paused container", NULL },
 		{ 0 },
 	};
 	struct exec_ctx x = { .console_socket_fd = -1 };
@@ -378,7 +403,7 @@ int cmd_exec(struct ward_globals *g, int argc, char **argv)
 
 	/* CVE-2019-5736: the process must never reach a writable ward. */
 	if (exe_ensure_sealed(&err) < 0)
-		return cli_fail(&err);
+		goto fail;
 	if (cli_parse_ex("exec", usage, desc, opts, CLI_STOP_AT_ARG, argc, argv, &nargs, &help,
 			 &err) < 0)
 		return cli_fail(&err);
@@ -396,11 +421,15 @@ int cmd_exec(struct ward_globals *g, int argc, char **argv)
 	}
 	if (start(g, &f, argv, nargs, &x, &r, &err) < 0)
 		goto fail;
+	/* runc: a pid file that cannot be written fails the exec, and the
+	 * process it could not record is killed. */
 	if (f.pid_file && container_write_pid_file(f.pid_file, r.pid, &err) < 0) {
-		ward_log_error(&err);
-		status = 1;
-		if (f.detach)
-			goto out; /* the process runs on, as with runc */
+		kill(r.pid, SIGKILL);
+		if (!f.detach)
+			foreground_wait(r.pid, r.console_fd, r.proc->console_size == NULL, &mask);
+		if (r.console_fd >= 0)
+			close(r.console_fd);
+		goto fail;
 	}
 	if (!f.detach) {
 		int st = foreground_wait(r.pid, r.console_fd, r.proc->console_size == NULL, &mask);
@@ -409,13 +438,13 @@ int cmd_exec(struct ward_globals *g, int argc, char **argv)
 		if (status == 0)
 			status = st;
 	}
-out:
 	if (r.console_fd >= 0)
 		close(r.console_fd);
 	exec_ctx_clear(&x);
 	strv_free(f.env);
 	strv_free(f.gids);
 	strv_free(f.caps);
+	strv_free(f.cgroup);
 	return status;
 fail:
 	ward_error_wrap(&err, "exec failed");
@@ -423,6 +452,7 @@ fail:
 	strv_free(f.env);
 	strv_free(f.gids);
 	strv_free(f.caps);
+	strv_free(f.cgroup);
 	cli_fail(&err);
 	return 255; /* runc's exit status for a failed exec */
 }

@@ -35,13 +35,13 @@ static int do_kill(struct ward_globals *g, const char *id, int sig, bool all,
 		return -1;
 	enum container_status status = state_status(dirfd, &st);
 
-	if (all && st.cgroup_path) {
+	if (all && cgroup_owned(st.cgroup)) {
 		/* runc: nothing to do once the cgroup is gone; a stopped
 		 * container may still have stragglers in it (shared pid ns). */
-		if (status == STATUS_STOPPED && !cgroup_exists(st.cgroup_path))
+		if (status == STATUS_STOPPED && !cgroup_exists(st.cgroup))
 			ret = 0;
 		else
-			ret = cgroup_signal_all(st.cgroup_path, sig, err);
+			ret = cgroup_signal_all(st.cgroup, sig, err);
 	} else if (status == STATUS_STOPPED) {
 		ret = not_running(err);
 	} else {

@@ -49,8 +49,14 @@ static int load_row(const char *root, const char *id, struct row *r, struct ward
 	cleanup_close int dirfd = state_dir_open(root, id, err);
 	if (dirfd < 0)
 		return -1;
-	if (state_read(dirfd, &st, err) < 0)
-		return -1;
+	if (state_read(dirfd, &st, err) < 0) {
+		/* A create killed before its first state write: only the
+		 * directory exists, and `delete --force` removes it. */
+		if (err->errnum != ENOENT)
+			return -1;
+		ward_error_clear(err);
+		st = (struct ward_state){ .id = strdup(id), .bundle = strdup(""), .creating = true };
+	}
 	enum container_status status = state_status(dirfd, &st);
 	free(st.owner);
 	st.owner = owner_name(dirfd);

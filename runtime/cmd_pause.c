@@ -36,17 +36,17 @@ static int do_freeze(struct ward_globals *g, const char *id, bool pause, struct 
 		ret = fail_status(err, "container not running");
 	else if (!pause && status != STATUS_PAUSED)
 		ret = fail_status(err, "container not paused");
-	else if (!st.cgroup_path)
+	else if (!st.cgroup)
 		ret = ward_error_set(err, ENOENT, "container %s has no cgroup", id);
 	else
-		ret = cgroup_set_frozen(st.cgroup_path, pause, err);
+		ret = cgroup_set_frozen(st.cgroup, pause, err);
 	if (ret == 0 && pause) {
 		/* The init may have exited between the status check and the
 		 * freeze: then there is nothing paused to report. */
 		size_t n = 0;
-		cleanup_free pid_t *pids = cgroup_pids(st.cgroup_path, &n, err);
+		cleanup_free pid_t *pids = cgroup_pids(st.cgroup, &n, err);
 		if (!pids || n == 0) {
-			cgroup_set_frozen(st.cgroup_path, false, NULL);
+			cgroup_set_frozen(st.cgroup, false, NULL);
 			ret = pids ? ward_error_set(err, ESRCH, "container process already exited") : -1;
 		}
 	}

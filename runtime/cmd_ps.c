@@ -31,13 +31,13 @@ static pid_t *container_pids(struct ward_globals *g, const char *id, size_t *n,
 	if (dirfd < 0 || state_read(dirfd, &st, err) < 0)
 		return NULL;
 	*n = 0;
-	if (!st.cgroup_path ||
-	    (state_status(dirfd, &st) == STATUS_STOPPED && !cgroup_exists(st.cgroup_path))) {
+	if (!st.cgroup ||
+	    (state_status(dirfd, &st) == STATUS_STOPPED && !cgroup_exists(st.cgroup))) {
 		pids = malloc(sizeof(pid_t));
 		if (!pids)
 			ward_error_set(err, ENOMEM, "pids");
 	} else {
-		pids = cgroup_pids(st.cgroup_path, n, err);
+		pids = cgroup_pids(st.cgroup, n, err);
 		if (!pids)
 			ward_error_wrap(err, "unable to get all container pids");
 	}

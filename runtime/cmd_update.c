@@ -228,7 +228,7 @@ static struct spec_resources *from_file(const char *path, struct ward_error *err
 
 /* ---- the command ---- */
 
-static int save_and_apply(int dirfd, const char *cgroup_path, struct spec *s,
+static int save_and_apply(int dirfd, const struct cgroup_loc *cgroup, struct spec *s,
 			  struct spec_resources *upd, struct ward_error *err)
 {
 	struct ward_error rerr = { 0 };
@@ -240,9 +240,9 @@ static int save_and_apply(int dirfd, const char *cgroup_path, struct spec *s,
 		ward_warn("update: %s (no rollback on failure)", rerr.msg);
 	if (update_merge(s, upd, &merged, &what, err) < 0)
 		return -1;
-	if (update_apply(cgroup_path, merged, what, err) < 0) {
+	if (update_apply(cgroup, merged, what, err) < 0) {
 		const struct spec_resources *prev = old && old->linux ? old->linux->resources : NULL;
-		if (prev && update_apply(cgroup_path, prev, what & UPDATE_DEVICES, &rerr) < 0)
+		if (prev && update_apply(cgroup, prev, what & UPDATE_DEVICES, &rerr) < 0)
 			ward_warn("Setting back cgroup configs failed due to error: %s, your state "
 				  "and actual configs might be inconsistent.", rerr.msg);
 		return -1;
@@ -272,11 +272,11 @@ static int do_update(struct ward_globals *g, const char *id, const struct update
 	cleanup_spec struct spec *s = NULL;
 	if (state_status(dirfd, &st) == STATUS_STOPPED) {
 		ward_error_set(err, ESRCH, "container not running");
-	} else if (!st.cgroup_path) {
+	} else if (!st.cgroup) {
 		ward_error_set(err, ENOENT, "container %s has no cgroup", id);
 	} else if ((upd = f->resources ? from_file(f->resources, err) : from_flags(f, err)) &&
 		   (s = state_read_config(dirfd, err))) {
-		ret = save_and_apply(dirfd, st.cgroup_path, s, upd, err);
+		ret = save_and_apply(dirfd, st.cgroup, s, upd, err);
 	}
 	spec_resources_free(upd);
 	state_clear(&st);

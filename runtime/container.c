@@ -42,7 +42,7 @@ void container_free(struct container *c)
 	free(c->console_socket);
 	free(c->pid_file);
 	free(c->policy_path);
-	free(c->cgroup_path);
+	cgroup_loc_free(c->cgroup);
 	spec_free(c->spec);
 	if (c->console_socket_fd >= 0)
 		close(c->console_socket_fd);
@@ -150,7 +150,7 @@ static void undo_run(struct undo *u, struct container *c)
 			poststop = true; /* after the deletion, below */
 			break;
 		case UNDO_CGROUP:
-			if (cgroup_destroy(c->cgroup_path, &e) < 0)
+			if (cgroup_destroy(c->cgroup, &e) < 0)
 				ward_warn("undo create: %s", e.msg);
 			break;
 		case UNDO_STATE_DIR:
@@ -314,8 +314,8 @@ static int plan_create(struct container *c, struct spawn *sp, struct ward_error 
 	if (resolve_rootfs(c, err) < 0 || check_inherited_fds(c, err) < 0 ||
 	    check_console(c, err) < 0)
 		return -1;
-	c->cgroup_path = cgroup_resolve_path(c->spec, c->id);
-	if (c->cgroup_path == NULL)
+	c->cgroup = cgroup_resolve(c->spec, c->id);
+	if (c->cgroup == NULL)
 		return ward_error_set(err, ENOMEM, "cgroup path");
 	if (seccomp_prepare_spec(c->spec, &sp->seccomp, err) < 0)
 		return -1;
@@ -327,7 +327,7 @@ static int plan_create(struct container *c, struct spawn *sp, struct ward_error 
 /* The steps after the spec is known; `u` records what exists. */
 static int create_steps(struct container *c, struct undo *u, struct ward_error *err)
 {
-	cleanup_spawn struct spawn sp = { .c = c, .fifo_fd = -1 };
+	cleanup_spawn struct spawn sp = { .c = c, .fifo_fd = -1, .state_dirfd = -1 };
 	const struct spec_linux *l = c->spec->linux;
 	cleanup_free char *created = NULL;
 	cleanup_close int dirfd = -1;
@@ -347,17 +347,12 @@ static int create_steps(struct container *c, struct undo *u, struct ward_error *
 		return -1;
 	undo_push(u, UNDO_STATE_DIR);
 	lockfd = state_lock(dirfd, err);
-	if (lockfd < 0 || state_write_config(dirfd, c->spec, err) < 0)
+	if (lockfd < 0 || cgroup_prepare(c->cgroup, err) < 0)
 		return -1;
-	fifo_fd = make_exec_fifo(dirfd, err);
-	if (fifo_fd < 0 || cgroup_create(c->cgroup_path, err) < 0)
-		return -1;
-	ward_debug("create %s: rootfs %s, cgroup %s", c->id, c->rootfs, c->cgroup_path);
-	undo_push(u, UNDO_CGROUP);
-	/* Limits and the device policy are in place before init joins. */
-	if (cgroup_apply_resources(c->cgroup_path, l ? l->resources : NULL, true, err) < 0)
-		return -1;
-
+	/* What will exist is on record before it is made, so that a create
+	 * killed at any point leaves something `delete --force` can finish:
+	 * the cgroup directories ward is about to make, then init's pid as
+	 * soon as it has one (process_spawn updates the record). */
 	created = state_timestamp_now();
 	st = (struct ward_state){
 		.id = c->id,
@@ -365,11 +360,26 @@ static int create_steps(struct container *c, struct undo *u, struct ward_error *
 		.rootfs = c->rootfs,
 		.created = created,
 		.owner = "",
-		.cgroup_path = c->cgroup_path,
+		.cgroup = c->cgroup,
+		.creating = true,
 		.systemd_cgroup = c->systemd_cgroup,
 		.annotations = c->spec->annotations,
 	};
+	if (state_write(dirfd, &st, err) < 0 || state_write_config(dirfd, c->spec, err) < 0)
+		return -1;
+	fifo_fd = make_exec_fifo(dirfd, err);
+	if (fifo_fd < 0)
+		return -1;
+	undo_push(u, UNDO_CGROUP);
+	if (cgroup_create(c->cgroup, err) < 0)
+		return -1;
+	ward_debug("create %s: rootfs %s, cgroup %s", c->id, c->rootfs, c->cgroup->path);
+	/* Limits and the device policy are in place before init joins. */
+	if (cgroup_apply_resources(c->cgroup, l ? l->resources : NULL, true, err) < 0)
+		return -1;
+
 	sp.state = &st;
+	sp.state_dirfd = dirfd;
 	sp.fifo_fd = fifo_fd;
 	undo_push(u, UNDO_POSTSTOP);
 	if (process_spawn(&sp, err) < 0)
@@ -383,6 +393,7 @@ static int create_steps(struct container *c, struct undo *u, struct ward_error *
 
 	st.pid = c->pid;
 	st.pid_start = proc_start_time(c->pid);
+	st.creating = false;
 	if (st.pid_start == 0)
 		return ward_error_set(err, ESRCH, "container init (pid %d) is gone", (int)c->pid);
 	if (state_write(dirfd, &st, err) < 0)
@@ -540,11 +551,12 @@ int container_destroy_locked(const char *state_root, int dirfd, const struct war
 
 	if (s == NULL)
 		ward_warn("delete %s: %s (poststop hooks are skipped)", st->id, e.msg);
-	if (st->cgroup_path) {
-		if (!own_pid_ns(s) && cgroup_exists(st->cgroup_path) &&
-		    cgroup_signal_all(st->cgroup_path, SIGKILL, &e) < 0)
+	if (st->cgroup) {
+		/* Only a cgroup wholly ward's is the container's to kill. */
+		if (!own_pid_ns(s) && cgroup_owned(st->cgroup) && cgroup_exists(st->cgroup) &&
+		    cgroup_signal_all(st->cgroup, SIGKILL, &e) < 0)
 			ward_warn("delete %s: %s", st->id, e.msg);
-		if (cgroup_destroy(st->cgroup_path, err) < 0)
+		if (cgroup_destroy(st->cgroup, err) < 0)
 			ret = -1; /* reported, but the state still goes, as in runc */
 	}
 	if (s && policy_release_ids(s, st->id, &e) < 0)

@@ -31,7 +31,7 @@ struct container {
 
 	/* filled in during create */
 	pid_t pid;            /* host pid of the container init */
-	char *cgroup_path;    /* resolved cgroup path (relative to each hierarchy root) */
+	struct cgroup_loc *cgroup; /* resolved per hierarchy, with what ward created */
 	bool created_userns;  /* a new user namespace was made */
 	int console_socket_fd; /* connected console socket, or -1 */
 	int console_fd;       /* foreground with process.terminal: the pty master, or -1 */

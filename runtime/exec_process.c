@@ -487,8 +487,8 @@ int exec_process_start(struct exec_request *r, struct ward_error *err)
 
 	if (sync_pair(sock, err) < 0)
 		return -1;
-	if (r->cgroup_path && cgroup_exists(r->cgroup_path) &&
-	    cgroup_join_open(r->cgroup_path, &cg, err) < 0) {
+	if (r->cgroup && cgroup_exists(r->cgroup) &&
+	    cgroup_join_open(r->cgroup, &cg, err) < 0) {
 		close(sock[0]);
 		close(sock[1]);
 		return -1;

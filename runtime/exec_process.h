@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "spec.h"
 
@@ -36,7 +37,7 @@ struct exec_request {
 	const struct spec_process *proc; /* the process to run */
 	pid_t init_pid;                  /* the container's init, and its */
 	unsigned long long init_start;   /* start time (guards pid reuse) */
-	const char *cgroup_path;         /* to join, or NULL */
+	const struct cgroup_loc *cgroup; /* to join, or NULL */
 	int preserve_fds;                /* fds 3..3+N-1 are handed over */
 	int console_socket_fd;           /* --console-socket, or -1 */
 

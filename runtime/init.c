@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/keyctl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,6 +339,20 @@ static int set_agent_state(struct spawn *sp, struct ward_error *err)
 	return seccomp_set_process_state(sp->seccomp, sp->state->pid, json, err);
 }
 
+/* Until it is ready, init dies with the ward that made it: a create
+ * killed mid-way leaves no half-set-up process behind. The kernel clears
+ * the setting on credential changes (entering a user namespace), so it is
+ * set again after them; a parent already gone shows as a hung-up sync
+ * socket. */
+static void bind_to_parent(const struct spawn *sp)
+{
+	struct pollfd p = { .fd = sp->sync_fd[1], .events = 0 };
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP))
+		_exit(1);
+}
+
 /* ---- the sequence ---- */
 
 static int init_prepare(struct spawn *sp, struct ward_error *err)
@@ -361,6 +376,7 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 		return -1;
 	if (sp->ns.in_userns && ns_become_root(err) < 0)
 		return -1;
+	bind_to_parent(sp);
 	if (sp->ns.create[SPEC_NS_TIME] && ns_setup_time(s->linux, err) < 0)
 		return -1;
 	if (sp->ns.fork_init && fork_init(sp, err) < 0)
@@ -427,6 +443,7 @@ __attribute__((noreturn)) void init_main(struct spawn *sp)
 	/* CVE-2019-5736: nothing in the container may open /proc/<us>/exe
 	 * or our memory until we have exec'd the container's program. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	bind_to_parent(sp);
 	reset_signals();
 	close_parent_fds(sp);
 
@@ -434,6 +451,9 @@ __attribute__((noreturn)) void init_main(struct spawn *sp)
 		sync_send_error(sp->sync_fd[1], &err);
 		_exit(1);
 	}
+	/* Ready: from now on init outlives `ward create` (its pid is on
+	 * record), so the tie is cut before the parent can see READY. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	if (sync_send_type(sp->sync_fd[1], SYNC_READY, &err) < 0)
 		_exit(1);
 	close(sp->sync_fd[1]);

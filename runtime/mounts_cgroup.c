@@ -17,6 +17,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "fs.h"
 #include "mountfd.h"
 
@@ -241,13 +242,24 @@ static int mount_v2(struct container *c, int rootfd, const struct spec_mount *m,
 	if (errno != EPERM && errno != EBUSY)
 		return -1;
 	ward_error_clear(err);
-	if (has_cgroupns(c) && c->cgroup_path && *c->cgroup_path) {
-		if (asprintf(&src, "%s/%s", CGROUP_ROOT, c->cgroup_path) < 0)
+	if (has_cgroupns(c) && c->cgroup) {
+		if (asprintf(&src, "%s/%s", CGROUP_ROOT, c->cgroup->path) < 0)
 			return ward_error_set(err, ENOMEM, "cgroup");
 	} else if (!(src = strdup(CGROUP_ROOT))) {
 		return ward_error_set(err, ENOMEM, "cgroup");
 	}
 	return bind_cgroup(rootfd, dest, dstfd, src, false, o, err);
+}
+
+/* The container's cgroup in the hierarchy mounted at mnt. */
+static const char *container_cgroup_in(const struct container *c, const char *mnt)
+{
+	if (!c->cgroup)
+		return "/";
+	for (size_t i = 0; i < c->cgroup->n; i++)
+		if (strcmp(c->cgroup->dirs[i].mnt, mnt) == 0)
+			return c->cgroup->dirs[i].path;
+	return c->cgroup->path;
 }
 
 /* Host directory of our cgroup in hierarchy `h`. */
@@ -259,7 +271,7 @@ static char *bind_source(const struct container *c, const struct hierarchy *h, b
 
 	if (in_cgroupns)
 		/* /proc/self/cgroup is relative to the namespace root here. */
-		own = strdup(c->cgroup_path && *c->cgroup_path ? c->cgroup_path : "/");
+		own = strdup(container_cgroup_in(c, h->mountpoint));
 	else
 		own = own_cgroup(h->subsys);
 	if (!own)

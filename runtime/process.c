@@ -86,6 +86,18 @@ static int run_create_hooks(struct spawn *sp, struct ward_error *err)
 	return sync_send(sp->sync_fd[0], &reply, -1, err);
 }
 
+/* A create killed from here on must leave a pid that `delete --force` can
+ * find: the state records each process as soon as it exists (with its
+ * start time, so a recycled pid is never signalled). */
+static int record_pid(struct spawn *sp, pid_t pid, struct ward_error *err)
+{
+	sp->state->pid = pid;
+	sp->state->pid_start = proc_start_time(pid);
+	if (sp->state_dirfd < 0)
+		return 0;
+	return state_write(sp->state_dirfd, sp->state, err);
+}
+
 /* Answer the child until READY. */
 static int serve_child(struct spawn *sp, struct ward_error *err)
 {
@@ -112,7 +124,7 @@ static int serve_child(struct spawn *sp, struct ward_error *err)
 			if (x.pid <= 0)
 				return ward_error_set(err, EPROTO, "init pid not received");
 			c->pid = x.pid;
-			if (reap_intermediate(sp, err) < 0)
+			if (record_pid(sp, x.pid, err) < 0 || reap_intermediate(sp, err) < 0)
 				return -1;
 			break;
 		case SYNC_HOOKS:
@@ -155,6 +167,10 @@ static int drive_child(struct spawn *sp, struct ward_error *err)
 {
 	struct container *c = sp->c;
 
+	/* On record before it can run anything: a create killed from here on
+	 * leaves a pid that `delete --force` finds. */
+	if (record_pid(sp, sp->child_pid, err) < 0)
+		return -1;
 	if ((sp->ns.clone_flags & CLONE_NEWUSER) &&
 	    userns_write_maps(sp->child_pid, c->spec->linux, err) < 0)
 		return -1;
@@ -183,7 +199,7 @@ int process_spawn(struct spawn *sp, struct ward_error *err)
 	/* The child joins its cgroups itself (cgroup_join.c), first thing
 	 * after GO: the cgroup namespace it makes is rooted there, and a
 	 * forked init inherits them. */
-	if (c->cgroup_path && cgroup_join_open(c->cgroup_path, &sp->cgjoin, err) < 0) {
+	if (c->cgroup && cgroup_join_open(c->cgroup, &sp->cgjoin, err) < 0) {
 		idmap_release_mounts(c);
 		return -1;
 	}
@@ -197,7 +213,7 @@ int process_spawn(struct spawn *sp, struct ward_error *err)
 	signal(SIGCHLD, SIG_DFL);
 	/* Buffered output must not be written twice, by both processes. */
 	fflush(NULL);
-	pid = cgroup_join_clone(sp->ns.clone_flags, c->cgroup_path ? &sp->cgjoin : NULL);
+	pid = cgroup_join_clone(sp->ns.clone_flags, c->cgroup ? &sp->cgjoin : NULL);
 	if (pid == 0) {
 		close(sp->sync_fd[0]);
 		init_main(sp);

@@ -23,6 +23,7 @@ struct spawn {
 	int sync_fd[2];             /* [0] parent, [1] child */
 	int fifo_fd;                /* O_PATH exec.fifo, reopened for writing by init */
 	struct cgroup_join cgjoin;  /* opened by the parent, used by init (cgroup.h) */
+	int state_dirfd;            /* state.json gets each child's pid as soon as it exists */
 
 	/* parent side, filled in by process_spawn */
 	pid_t child_pid;            /* our direct child (init, or the intermediate) */

@@ -260,7 +260,20 @@ int state_write(int dirfd, const struct ward_state *st, struct ward_error *err)
 	gen_kv(g, "rootfs", st->rootfs);
 	gen_kv(g, "created", st->created);
 	gen_kv(g, "owner", st->owner ? st->owner : "");
-	gen_kv(g, "cgroup_path", st->cgroup_path);
+	gen_kv(g, "cgroup_path", st->cgroup ? st->cgroup->path : NULL);
+	gen_str(g, "cgroup_dirs");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; st->cgroup && i < st->cgroup->n; i++) {
+		yajl_gen_map_open(g);
+		gen_kv(g, "mount", st->cgroup->dirs[i].mnt);
+		gen_kv(g, "path", st->cgroup->dirs[i].path);
+		gen_str(g, "created");
+		yajl_gen_bool(g, st->cgroup->dirs[i].created);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	gen_str(g, "creating");
+	yajl_gen_bool(g, st->creating);
 	gen_str(g, "systemd_cgroup");
 	yajl_gen_bool(g, st->systemd_cgroup);
 	gen_str(g, "annotations");
@@ -345,6 +358,50 @@ static int read_annotations(yajl_val root, struct spec_map *m, struct ward_error
 	return 0;
 }
 
+/* "cgroup_dirs": the directory in each hierarchy and whether ward made
+ * it. A state without it (an older ward) had one path everywhere, made by
+ * ward. */
+static int read_cgroup(yajl_val root, struct cgroup_loc **out, struct ward_error *err)
+{
+	const char *ppath[] = { "cgroup_path", NULL };
+	const char *dpath[] = { "cgroup_dirs", NULL };
+	yajl_val p = yajl_tree_get(root, ppath, yajl_t_any);
+	yajl_val d = yajl_tree_get(root, dpath, yajl_t_any);
+
+	*out = NULL;
+	if (!p || YAJL_IS_NULL(p))
+		return 0;
+	if (!YAJL_IS_STRING(p))
+		return ward_error_set(err, EINVAL, "state.json: \"cgroup_path\" is not a string");
+	if (!d || !YAJL_IS_ARRAY(d)) {
+		*out = cgroup_loc_uniform(p->u.string, true);
+		return *out ? 0 : ward_error_set(err, ENOMEM, "state.json");
+	}
+	struct cgroup_loc *cg = calloc(1, sizeof(*cg));
+	size_t n = YAJL_GET_ARRAY(d)->len;
+	if (!cg || !(cg->dirs = calloc(n + 1, sizeof(*cg->dirs))) ||
+	    !(cg->path = strdup(p->u.string))) {
+		cgroup_loc_free(cg);
+		return ward_error_set(err, ENOMEM, "state.json");
+	}
+	*out = cg;
+	for (size_t i = 0; i < n; i++) {
+		yajl_val e = YAJL_GET_ARRAY(d)->values[i];
+		const char *mk[] = { "mount", NULL }, *pk[] = { "path", NULL }, *ck[] = { "created", NULL };
+		yajl_val m = yajl_tree_get(e, mk, yajl_t_string);
+		yajl_val q = yajl_tree_get(e, pk, yajl_t_string);
+		if (!m || !q || q->u.string[0] != '/')
+			return ward_error_set(err, EINVAL, "state.json: bad \"cgroup_dirs\" entry");
+		cg->dirs[i].mnt = strdup(m->u.string);
+		cg->dirs[i].path = strdup(q->u.string);
+		cg->dirs[i].created = YAJL_IS_TRUE(yajl_tree_get(e, ck, yajl_t_any));
+		cg->n = i + 1;
+		if (!cg->dirs[i].mnt || !cg->dirs[i].path)
+			return ward_error_set(err, ENOMEM, "state.json");
+	}
+	return 0;
+}
+
 int state_read(int dirfd, struct ward_state *st, struct ward_error *err)
 {
 	char ebuf[256];
@@ -373,11 +430,13 @@ int state_read(int dirfd, struct ward_state *st, struct ward_error *err)
 		st->created = tree_strdup(root, "created", false, err, &failed);
 	if (!failed)
 		st->owner = tree_strdup(root, "owner", false, err, &failed);
-	if (!failed)
-		st->cgroup_path = tree_strdup(root, "cgroup_path", false, err, &failed);
+	if (!failed && read_cgroup(root, &st->cgroup, err) < 0)
+		failed = 1;
 	if (!failed) {
 		const char *path[] = { "systemd_cgroup", NULL };
+		const char *cpath[] = { "creating", NULL };
 		st->systemd_cgroup = YAJL_IS_TRUE(yajl_tree_get(root, path, yajl_t_any));
+		st->creating = YAJL_IS_TRUE(yajl_tree_get(root, cpath, yajl_t_any));
 		if (read_annotations(root, &st->annotations, err) < 0)
 			failed = 1;
 	}
@@ -396,7 +455,7 @@ void state_clear(struct ward_state *st)
 	free(st->rootfs);
 	free(st->created);
 	free(st->owner);
-	free(st->cgroup_path);
+	cgroup_loc_free(st->cgroup);
 	for (size_t i = 0; i < st->annotations.len; i++) {
 		free(st->annotations.items[i].key);
 		free(st->annotations.items[i].value);
@@ -409,12 +468,16 @@ void state_clear(struct ward_state *st)
 
 enum container_status state_status(int dirfd, const struct ward_state *st)
 {
+	/* A create that has not finished, or was killed: `delete --force`
+	 * finishes it. */
+	if (st->creating)
+		return STATUS_CREATING;
 	if (st->pid <= 0 || !proc_alive(st->pid, st->pid_start))
 		return STATUS_STOPPED;
 	/* exec.fifo exists from create until start has opened it. */
 	if (faccessat(dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return STATUS_CREATED;
-	if (st->cgroup_path && cgroup_is_frozen(st->cgroup_path))
+	if (st->cgroup && cgroup_is_frozen(st->cgroup))
 		return STATUS_PAUSED;
 	return STATUS_RUNNING;
 }

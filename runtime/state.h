@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "spec.h"
 
@@ -31,7 +32,8 @@ struct ward_state {
 	char *rootfs;
 	char *created;             /* RFC 3339, UTC, nanoseconds */
 	char *owner;               /* "" for root, like runc */
-	char *cgroup_path;         /* as resolved at create; NULL if none */
+	struct cgroup_loc *cgroup; /* as resolved at create; NULL if none */
+	bool creating;             /* create has not finished (or was killed) */
 	bool systemd_cgroup;
 	struct spec_map annotations;
 };

@@ -237,7 +237,7 @@ int update_merge(struct spec *s, struct spec_resources *upd, struct spec_resourc
 	return 0;
 }
 
-int update_apply(const char *path, const struct spec_resources *r, unsigned what,
+int update_apply(const struct cgroup_loc *path, const struct spec_resources *r, unsigned what,
 		 struct ward_error *err)
 {
 	struct spec_resources view = *r;

@@ -208,7 +208,7 @@ vm_start() {
 		# prebuilt.
 		"$src"/tests/vm/run.sh -q -T 2400 -t "$src"/tests/integration -w "$w" \
 			-b /usr/bin/ps -b /usr/bin/flock -b /usr/bin/rm -b "$build/tests/unit/test_cgroup" \
-			-- bash -c 'test_cgroup; bats --tap /tests/{cgroups,device_cgroup,ps,pause,update,events}.bats' \
+			-- bash -c 'test_cgroup; bats --tap /tests/{cgroups,cgroup_safety,device_cgroup,ps,pause,update,events}.bats' \
 			</dev/null >"$WARD_TEST_TMP/vm-v2.tap" 2>"$WARD_TEST_TMP/vm-v2.err"
 		echo $? >"$WARD_TEST_TMP/vm-v2.rc"
 	) &

@@ -236,6 +236,7 @@ teardown() { teardown_bundle; }
 		update_config '.linux.resources.unified = {"memory.max": "1000000"}'
 		run ward_detached run -d ct
 		assert_failure
+		assert_output_contains "invalid configuration: cannot use unified on cgroup v1"
 		is_runc || assert_output_contains "mounted as cgroup v1"
 	fi
 }

@@ -48,6 +48,33 @@ add_fuse() {
 	fi
 }
 
+@test "an access string is a set, as runc reads it: order, repeats and other letters" {
+	add_fuse
+	local acc
+	for acc in wrr rwa; do
+		update_config --arg a "$acc" '.linux.resources.devices = [{"allow": false, "access": "rwm"},
+			{"allow": true, "type": "c", "major": 10, "minor": 229, "access": $a}]'
+		set_cmd 'exec 3<>/dev/fuse && echo opened'
+		run ward run ct
+		if [ -c /dev/fuse ]; then
+			assert_success
+			assert_output "opened"
+		else
+			refute_output_contains "Operation not permitted"
+		fi
+	done
+	# m alone, however written, grants no open.
+	update_config '.linux.resources.devices[1].access = "mmm"'
+	run ward run ct
+	assert_failure
+	assert_output_contains "Operation not permitted"
+	# Nothing of r, w and m: refused (runc fails later, less clearly).
+	update_config '.linux.resources.devices[1].access = "x"'
+	run ward run ct
+	assert_failure
+	is_runc || assert_output_contains 'invalid access "x"'
+}
+
 @test "the default devices stay usable under a deny-all rule" {
 	update_config '.linux.resources.devices = [{"allow": false, "access": "rwm"}]'
 	set_cmd 'echo x > /dev/null && head -c 4 /dev/zero | wc -c && head -c 4 /dev/urandom | wc -c && echo ok'

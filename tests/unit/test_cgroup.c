@@ -50,8 +50,14 @@ static void res_freep(struct spec_resources **r)
 }
 #define cleanup_res __attribute__((cleanup(res_freep)))
 
+static void loc_freep(struct cgroup_loc **cg)
+{
+	cgroup_loc_free(*cg);
+}
+#define cleanup_loc __attribute__((cleanup(loc_freep)))
+
 /* The directory of `path` in the hierarchy holding `controller`. */
-static char *where(const char *controller, const char *path)
+static char *where(const char *controller, const struct cgroup_loc *path)
 {
 	const struct cg_hier *h = cg_controller_hier(controller);
 
@@ -66,7 +72,7 @@ static bool lives_in_v2(const char *controller)
 }
 
 /* First line of a cgroup file, "" if unreadable. */
-static char *line_of(const char *controller, const char *path, const char *file)
+static char *line_of(const char *controller, const struct cgroup_loc *path, const char *file)
 {
 	cleanup_free char *dir = where(controller, path);
 	char *text = dir ? cg_read_all(dir, file, NULL) : NULL;
@@ -289,16 +295,17 @@ static void test_bpf_devices(void)
 {
 	struct ward_error err = { 0 };
 	struct cg_dev_state st = { 0 };
-	char path[160];
+	char pathbuf[160];
 	const struct cg_hier *h = cg_hier_v2();
 
 	if (geteuid() != 0 || !h) {
 		ok(1, "# SKIP bpf device program needs root and cgroup2");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/bpf", base);
+	snprintf(pathbuf, sizeof(pathbuf), "%s/bpf", base);
+	cleanup_loc struct cgroup_loc *path = cgroup_loc_uniform(pathbuf, true);
 	cleanup_free char *dir = cg_dir(h, path);
-	ok(cgroup_create(path, &err) == 0, "create %s: %s", path, err.msg);
+	ok(cgroup_create(path, &err) == 0, "create %s: %s", pathbuf, err.msg);
 	cleanup_res struct spec_resources *r = res(
 		"{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
 		"{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":7,\"access\":\"rwm\"}]}");
@@ -363,7 +370,7 @@ static char *some_block_device(void)
 static void test_writes(void)
 {
 	struct ward_error err = { 0 };
-	char path[160], json[2048];
+	char pathbuf[160], json[2048];
 	unsigned maj = 0, min = 0;
 	cleanup_free char *blk = some_block_device();
 
@@ -373,8 +380,9 @@ static void test_writes(void)
 	}
 	if (blk)
 		sscanf(blk, "%u:%u", &maj, &min);
-	snprintf(path, sizeof(path), "%s/w", base);
-	ok(cgroup_create(path, &err) == 0, "create %s: %s", path, err.msg);
+	snprintf(pathbuf, sizeof(pathbuf), "%s/w", base);
+	cleanup_loc struct cgroup_loc *path = cgroup_loc_uniform(pathbuf, true);
+	ok(cgroup_create(path, &err) == 0, "create %s: %s", pathbuf, err.msg);
 	snprintf(json, sizeof(json),
 		 "{\"memory\":{\"limit\":67108864,\"reservation\":33554432,\"swap\":134217728%s},"
 		 "\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,\"burst\":1000,"
@@ -512,24 +520,26 @@ static void test_writes(void)
 	cleanup_res struct spec_resources *cs = res("{\"cpu\":{\"cpus\":\"9999\"}}");
 	ok(cgroup_apply_resources(path, cs, false, &err) < 0 && strstr(err.msg, "cpu.cpus"),
 	   "an impossible cpuset is an error: %s", err.msg);
-	ok(cgroup_apply_resources("/", u, false, &err) < 0, "never the root cgroup");
+	cleanup_loc struct cgroup_loc *root = cgroup_loc_uniform("/", true);
+	ok(cgroup_apply_resources(root, u, false, &err) < 0, "never the root cgroup");
 	ok(cgroup_destroy(path, &err) == 0, "destroy: %s", err.msg);
 }
 
 static void test_unified(void)
 {
 	struct ward_error err = { 0 };
-	char path[160];
+	char pathbuf[160];
 
 	if (!have_root_cgroups()) {
 		ok(1, "# SKIP needs root and cgroups");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/u", base);
+	snprintf(pathbuf, sizeof(pathbuf), "%s/u", base);
+	cleanup_loc struct cgroup_loc *path = cgroup_loc_uniform(pathbuf, true);
 	cgroup_create(path, &err);
 	cleanup_res struct spec_resources *a = res("{\"unified\":{\"cgroup.max.descendants\":\"7\"}}");
 	if (!cg_hier_v2()) {
-		ok(cgroup_apply_resources(path, a, false, &err) < 0 && strstr(err.msg, "needs cgroup v2"),
+		ok(cgroup_apply_resources(path, a, false, &err) < 0 && strstr(err.msg, "invalid configuration: cannot use unified on cgroup v1"),
 		   "v1-only host: unified is an error: %s", err.msg);
 		cgroup_destroy(path, &err);
 		return;
@@ -565,13 +575,14 @@ static void test_unified(void)
 static void test_memory_behaviour(void)
 {
 	struct ward_error err = { 0 };
-	char path[160];
+	char pathbuf[160];
 
 	if (!have_root_cgroups() || !cg_controller_hier("memory")) {
 		ok(1, "# SKIP needs root and a memory controller");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/m", base);
+	snprintf(pathbuf, sizeof(pathbuf), "%s/m", base);
+	cleanup_loc struct cgroup_loc *path = cgroup_loc_uniform(pathbuf, true);
 	cgroup_create(path, &err);
 	cleanup_res struct spec_resources *lim = res("{\"memory\":{\"limit\":16777216,\"swap\":16777216}}");
 	ok(cgroup_apply_resources(path, lim, true, &err) == 0, "16 MiB limit: %s", err.msg);
@@ -649,14 +660,15 @@ static yajl_val get(yajl_val doc, const char *a, const char *b, const char *c)
 static void test_stats(void)
 {
 	struct ward_error err = { 0 };
-	char path[160], ebuf[256];
+	char pathbuf[160], ebuf[256];
 	struct jsonw w;
 
 	if (!have_root_cgroups()) {
 		ok(1, "# SKIP needs root and cgroups");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/s", base);
+	snprintf(pathbuf, sizeof(pathbuf), "%s/s", base);
+	cleanup_loc struct cgroup_loc *path = cgroup_loc_uniform(pathbuf, true);
 	cgroup_create(path, &err);
 	cleanup_res struct spec_resources *r = res("{\"memory\":{\"limit\":67108864},\"pids\":{\"limit\":9}}");
 	cgroup_apply_resources(path, r, true, &err);
@@ -690,7 +702,8 @@ static void test_stats(void)
 	}
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
-	ok(cgroup_stats_json("/ward-test/does-not-exist", &w, &err) < 0, "no stats for a missing cgroup");
+	cleanup_loc struct cgroup_loc *missing = cgroup_loc_uniform("/ward-test/does-not-exist", true);
+	ok(cgroup_stats_json(missing, &w, &err) < 0, "no stats for a missing cgroup");
 	jsonw_free(&w);
 	cgroup_destroy(path, &err);
 }
@@ -700,13 +713,14 @@ static void test_stats(void)
 static void test_clone_into_cgroup(void)
 {
 	struct ward_error err = { 0 };
-	char path[160];
+	char pathbuf[160];
 
 	if (geteuid() != 0 || !cg_hier_v2()) {
 		ok(1, "# SKIP needs root and cgroup2");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/clone", base);
+	snprintf(pathbuf, sizeof(pathbuf), "%s/clone", base);
+	cleanup_loc struct cgroup_loc *path = cgroup_loc_uniform(pathbuf, true);
 	cgroup_create(path, &err);
 	int fd = cgroup_open_v2_dir(path, &err);
 	ok(fd >= 0, "open v2 dir: %s", err.msg);
@@ -718,12 +732,12 @@ static void test_clone_into_cgroup(void)
 		int cfd = open("/proc/self/cgroup", O_RDONLY);
 		ssize_t n = cfd >= 0 ? read(cfd, buf, sizeof(buf) - 1) : -1;
 		buf[n > 0 ? n : 0] = '\0';
-		_exit(strstr(buf, path) ? 0 : 1);
+		_exit(strstr(buf, pathbuf) ? 0 : 1);
 	}
 	int ws = 0;
 	if (pid > 0)
 		waitpid((pid_t)pid, &ws, 0);
-	ok(pid > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "child born in %s", path);
+	ok(pid > 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "child born in %s", pathbuf);
 	close(fd);
 	cgroup_destroy(path, &err);
 }
@@ -781,11 +795,12 @@ int main(void)
 	test_clone_into_cgroup();
 	if (have_root_cgroups()) {
 		struct ward_error err = { 0 };
-		ok(cgroup_destroy(base, &err) == 0 && !cgroup_exists(base), "test cgroups removed: %s",
+		cleanup_loc struct cgroup_loc *all = cgroup_loc_uniform(base, true);
+		ok(cgroup_destroy(all, &err) == 0 && !cgroup_exists(all), "test cgroups removed: %s",
 		   err.msg);
 		/* The shared parent only when empty (plain rmdir). */
 		for (size_t i = 0; i < cg_hier_count(); i++) {
-			cleanup_free char *d = cg_dir(cg_hier_at(i), "/ward-test");
+			cleanup_free char *d = cg_dir_path(cg_hier_at(i), "/ward-test");
 			if (d)
 				rmdir(d);
 		}

@@ -320,7 +320,7 @@ static void fill_state(struct ward_state *st, const char *id, pid_t pid)
 	st->rootfs = "/b/ü/rootfs";
 	st->created = "2026-11-27T07:23:53.5661001Z";
 	st->owner = "";
-	st->cgroup_path = NULL;
+	st->cgroup = NULL;
 	st->annotations.items = kv;
 	st->annotations.len = 2;
 }
@@ -342,21 +342,30 @@ static void test_state_files(const char *root)
 	   "missing root reads as missing container");
 
 	fill_state(&in, "c1", getpid());
-	in.cgroup_path = "/ward-test/c1";
+	in.cgroup = cgroup_loc_uniform("/ward-test/c1", false);
+	if (in.cgroup && in.cgroup->n > 0)
+		in.cgroup->dirs[0].created = true;
+	in.creating = true;
 	in.systemd_cgroup = true;
 	ok(state_write(fd, &in, &err) == 0, "state_write");
 	ok(state_read(fd, &out, &err) == 0, "state_read: %s", err.msg);
 	ok(strcmp(out.id, "c1") == 0 && out.pid == getpid() && out.pid_start == in.pid_start &&
 		   strcmp(out.bundle, in.bundle) == 0 && strcmp(out.rootfs, in.rootfs) == 0 &&
 		   strcmp(out.created, in.created) == 0 && strcmp(out.owner, "") == 0 &&
-		   strcmp(out.cgroup_path, "/ward-test/c1") == 0 && out.systemd_cgroup &&
+		   out.cgroup && strcmp(out.cgroup->path, "/ward-test/c1") == 0 && out.systemd_cgroup &&
+		   out.cgroup->n == in.cgroup->n && out.creating &&
+		   (out.cgroup->n == 0 || (out.cgroup->dirs[0].created &&
+					   strcmp(out.cgroup->dirs[0].mnt, in.cgroup->dirs[0].mnt) == 0)) &&
+		   !cgroup_owned(out.cgroup) == (out.cgroup->n > 1) &&
 		   out.annotations.len == 2 && strcmp(out.annotations.items[1].value, "<d>") == 0,
 	   "round trip keeps every field");
 	state_clear(&out);
-	in.cgroup_path = NULL;
+	cgroup_loc_free(in.cgroup);
+	in.cgroup = NULL;
+	in.creating = false;
 	in.annotations.len = 0;
 	state_write(fd, &in, &err);
-	ok(state_read(fd, &out, &err) == 0 && out.cgroup_path == NULL && out.annotations.len == 0,
+	ok(state_read(fd, &out, &err) == 0 && out.cgroup == NULL && !out.creating && out.annotations.len == 0,
 	   "round trip of absent fields");
 	state_clear(&out);
 	ok(faccessat(fd, ".state.json.tmp", F_OK, 0) < 0, "no temporary file left");
@@ -759,30 +768,50 @@ static void test_commands(const char *root)
 
 /* ---- cgroups (under /ward-test only) ---- */
 
+static void loc_freep(struct cgroup_loc **cg)
+{
+	cgroup_loc_free(*cg);
+}
+#define cleanup_loc __attribute__((cleanup(loc_freep)))
+
 static void test_cgroups(void)
 {
 	struct ward_error err = { 0 };
-	char path[128];
+	char pathbuf[128];
 	struct spec s = { 0 };
 	struct spec_linux l = { 0 };
 
 	s.linux = &l;
 	l.cgroups_path = "/ward-test/../../a/./b/";
-	cleanup_free char *p1 = cgroup_resolve_path(&s, "id");
-	is_str(p1, "/a/b", "absolute cgroupsPath cleaned, cannot climb above /");
+	cleanup_loc struct cgroup_loc *l1 = cgroup_resolve(&s, "id");
+	is_str(l1 ? l1->path : NULL, "/a/b", "absolute cgroupsPath cleaned, cannot climb above /");
+	ok(l1 && !cgroup_owned(l1), "nothing is marked created before it is made");
 	l.cgroups_path = NULL;
-	cleanup_free char *p2 = cgroup_resolve_path(&s, "myid");
-	ok(p2 && p2[0] == '/' && strcmp(p2 + strlen(p2) - 5, "/myid") == 0,
-	   "default path is <own cgroup>/<id>: %s", p2);
+	cleanup_loc struct cgroup_loc *l2 = cgroup_resolve(&s, "myid");
+	bool all_myid = l2 != NULL;
+	for (size_t i = 0; l2 && i < l2->n; i++) {
+		const char *q = l2->dirs[i].path;
+		all_myid &= q[0] == '/' && strlen(q) >= 5 && strcmp(q + strlen(q) - 5, "/myid") == 0;
+	}
+	ok(all_myid, "default path is <own cgroup>/<id> in every hierarchy: %s",
+	   l2 ? l2->path : "");
 	l.cgroups_path = "../../../../x";
-	cleanup_free char *p3 = cgroup_resolve_path(&s, "id");
-	is_str(p3, "/x", "relative .. stops at the root");
+	cleanup_loc struct cgroup_loc *l3 = cgroup_resolve(&s, "id");
+	is_str(l3 ? l3->path : NULL, "/x", "relative .. stops at the root");
+	cleanup_loc struct cgroup_loc *l4 = cgroup_loc_uniform("/ward-test/a", true);
+	ok(l4 && cgroup_loc_descend(l4, NULL, "../b", &err) < 0 &&
+		   strcmp(err.msg, "../b is not a sub cgroup path") == 0,
+	   "exec --cgroup: no way out of the container's cgroup: %s", err.msg);
+	ok(l4 && cgroup_loc_descend(l4, "no-such-ctrl", "x", &err) < 0 &&
+		   strcmp(err.msg, "unknown controller no-such-ctrl in SubCgroupPaths") == 0,
+	   "exec --cgroup: unknown controller: %s", err.msg);
 	ok(cgroup_check_driver(true, &err) < 0 &&
 		   (access("/run/systemd/system", F_OK) == 0 ||
 		    strcmp(err.msg, "systemd cgroup driver requested but systemd is not running") == 0),
 	   "--systemd-cgroup refused: %s", err.msg);
-	ok(cgroup_create("/", &err) < 0 && cgroup_destroy("/", &err) < 0 &&
-		   cgroup_signal_all("/", SIGKILL, &err) < 0,
+	cleanup_loc struct cgroup_loc *rootcg = cgroup_loc_uniform("/", true);
+	ok(cgroup_create(rootcg, &err) < 0 && cgroup_destroy(rootcg, &err) < 0 &&
+		   cgroup_signal_all(rootcg, SIGKILL, &err) < 0,
 	   "the root cgroup is never used");
 
 	enum cgroup_mode mode = cgroup_detect_mode();
@@ -791,8 +820,10 @@ static void test_cgroups(void)
 		ok(1, "# SKIP cgroup membership tests need root and cgroups");
 		return;
 	}
-	snprintf(path, sizeof(path), "/ward-test/unit-%d/c", (int)getpid());
-	ok(cgroup_create(path, &err) == 0, "cgroup_create %s: %s", path, err.msg);
+	snprintf(pathbuf, sizeof(pathbuf), "/ward-test/unit-%d/c", (int)getpid());
+	cleanup_loc struct cgroup_loc *path = cgroup_loc_uniform(pathbuf, false);
+	ok(cgroup_prepare(path, &err) == 0 && cgroup_owned(path), "cgroup_prepare: %s", err.msg);
+	ok(cgroup_create(path, &err) == 0, "cgroup_create %s: %s", pathbuf, err.msg);
 	ok(cgroup_exists(path), "cgroup_exists");
 	pid_t child = spawn_sleeper();
 	ok(cgroup_join(path, child, &err) == 0, "cgroup_join: %s", err.msg);
@@ -802,7 +833,7 @@ static void test_cgroups(void)
 	const char *mem = cgroup_mountpoint("memory");
 	if (mem) {
 		char procs[512];
-		snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mem, path);
+		snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mem, pathbuf);
 		cleanup_free char *content = read_path(procs);
 		is_int(atoi(content), child, "joined in the memory hierarchy too");
 	}
@@ -810,6 +841,10 @@ static void test_cgroups(void)
 	ok(cgroup_set_frozen(path, true, &err) == 0 && cgroup_is_frozen(path), "freeze: %s", err.msg);
 	ok(cgroup_set_frozen(path, false, &err) == 0 && !cgroup_is_frozen(path), "thaw");
 	ok(cgroup_destroy(path, &err) < 0, "a populated cgroup is not removed");
+	cleanup_loc struct cgroup_loc *again = cgroup_loc_uniform(pathbuf, false);
+	ok(cgroup_prepare(again, &err) < 0 &&
+		   strstr(err.msg, "container's cgroup is not empty: 1 process(es) found"),
+	   "an existing cgroup with a process in it is refused: %s", err.msg);
 	cgroup_set_frozen(path, true, &err);
 	ok(cgroup_signal_all(path, SIGKILL, &err) == 0, "signal_all SIGKILL: %s", err.msg);
 	int ws = 0;
@@ -825,8 +860,9 @@ static void test_cgroups(void)
 	   "non-KILL signal delivered, cgroup back to thawed");
 
 	char sub[160];
-	snprintf(sub, sizeof(sub), "%s/nested", path);
-	cgroup_create(sub, &err);
+	snprintf(sub, sizeof(sub), "%s/nested", pathbuf);
+	cleanup_loc struct cgroup_loc *subcg = cgroup_loc_uniform(sub, true);
+	cgroup_create(subcg, &err);
 	ok(cgroup_destroy(path, &err) == 0 && !cgroup_exists(path),
 	   "cgroup_destroy removes the cgroup and its children: %s", err.msg);
 	ok(cgroup_destroy(path, &err) == 0, "destroying twice is fine");
@@ -836,8 +872,9 @@ static void test_cgroups(void)
 
 	/* test cleanup: the per-run parent (ours, recursively), then the shared
 	 * ward-test parent only if it is empty (plain rmdir) */
-	snprintf(path, sizeof(path), "/ward-test/unit-%d", (int)getpid());
-	ok(cgroup_destroy(path, &err) == 0, "test cgroups removed");
+	snprintf(pathbuf, sizeof(pathbuf), "/ward-test/unit-%d", (int)getpid());
+	cleanup_loc struct cgroup_loc *top = cgroup_loc_uniform(pathbuf, true);
+	ok(cgroup_destroy(top, &err) == 0, "test cgroups removed");
 	static const char *const hier[] = { "", "cpu", "cpuacct", "cpuset", "memory", "devices",
 					    "freezer", "blkio", "pids", "perf_event", "net_cls",
 					    "hugetlb", "rdma", "misc", "name=systemd" };
@@ -858,21 +895,22 @@ static void test_force_delete(const char *root)
 	struct ward_globals g = { .root = root };
 	struct ward_error err = { 0 };
 	struct ward_state st;
-	char path[128];
+	char pathbuf[128];
 	int r, ws;
 
 	if (geteuid() != 0 || cgroup_detect_mode() == CGROUP_MODE_NONE) {
 		ok(1, "# SKIP needs root and cgroups");
 		return;
 	}
-	snprintf(path, sizeof(path), "/ward-test/unit-%d/df", (int)getpid());
+	snprintf(pathbuf, sizeof(pathbuf), "/ward-test/unit-%d/df", (int)getpid());
+	cleanup_loc struct cgroup_loc *path = cgroup_loc_uniform(pathbuf, true);
 	pid_t init = spawn_sleeper(), other = spawn_sleeper();
 	cgroup_create(path, &err);
 	cgroup_join(path, init, &err);
 	cgroup_join(path, other, &err);
 	int fd = state_dir_create(root, "df", &err);
 	fill_state(&st, "df", init);
-	st.cgroup_path = path;
+	st.cgroup = path;
 	state_write(fd, &st, &err);
 	char dir[512];
 	snprintf(dir, sizeof(dir), "%s/df", root);
@@ -887,7 +925,7 @@ static void test_force_delete(const char *root)
 	cgroup_join(path, init, &err);
 	cgroup_join(path, other, &err);
 	fill_state(&st, "df", init);
-	st.cgroup_path = path;
+	st.cgroup = path;
 	state_write(fd, &st, &err);
 
 	cgroup_set_frozen(path, true, &err);
