@@ -310,7 +310,8 @@ static int start(struct ward_globals *g, const struct exec_flags *f, char **argv
 	lockfd = state_lock(dirfd, err);
 	if (lockfd < 0 || state_read(dirfd, &x->st, err) < 0)
 		return -1;
-	if (check_status(state_status(dirfd, &x->st), f->ignore_paused, err) < 0)
+	enum container_status status = state_status(dirfd, &x->st);
+	if (check_status(status, f->ignore_paused, err) < 0)
 		return -1;
 	x->spec = state_read_config(dirfd, err);
 	if (x->spec == NULL || x->spec->process == NULL)
@@ -348,6 +349,12 @@ static int start(struct ward_globals *g, const struct exec_flags *f, char **argv
 		x->console_socket_fd = terminal_connect_socket(f->console_socket, err);
 		if (x->console_socket_fd < 0)
 			return -1;
+	}
+	/* Into a paused container the process starts frozen and the exec
+	 * completes on `resume`, which must not wait for our lock. */
+	if (status == STATUS_PAUSED) {
+		close(lockfd);
+		lockfd = -1;
 	}
 	*r = (struct exec_request){
 		.id = x->st.id,

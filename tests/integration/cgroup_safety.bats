@@ -80,10 +80,15 @@ start_bystander() {
 	[ -n "$(cg_dirs_of "$(cg_path)")" ] || fail "delete removed a cgroup ward did not make"
 
 	# The same through delete --force of a running container.
+	mk_foreign "$(cg_path c2)"
+	update_config --arg p "$(cg_path c2)" '.linux.cgroupsPath = $p'
 	run_ct c2
+	start_bystander
+	join_all "$(cg_path c2)" "$BYSTANDER"
 	run ward delete --force c2
 	assert_success
 	pid_alive "$BYSTANDER" || fail "delete --force killed a process of someone else"
+	[ -n "$(cg_dirs_of "$(cg_path c2)")" ] || fail "delete removed a cgroup ward did not make"
 }
 
 @test "a frozen cgroup is refused at create instead of hanging" {
@@ -184,7 +189,7 @@ _check_killed_create() {
 	run ward delete --force "$id"
 	assert_success
 	[ ! -e "$WARD_ROOT/$id" ] || fail "state directory left: $(ls -A "$WARD_ROOT/$id")"
-	left=$(cg_dirs_of "$(cg_path)")
+	left=$(cg_dirs_of "$(cg_path)" || true)
 	[ -z "$left" ] || fail "cgroup left: $left"
 	# The init is a clone of `ward create`: same command line.
 	sleep 0.2
@@ -237,10 +242,16 @@ _check_killed_create() {
 	run ward exec ct true
 	[ "$status" -eq 255 ] || fail "status $status"
 	assert_output_contains "cannot exec in a paused container (use --ignore-paused to override)"
-	run ward exec -d --ignore-paused ct sleep 100
-	assert_success
+	# As with runc, the process starts frozen with the rest: the exec
+	# completes once the container is resumed.
+	"$WARD" --root "$WARD_ROOT" exec -d --ignore-paused ct sleep 100 </dev/null \
+		>"$TEST_DIR/exec.out" 2>&1 &
+	local pid=$! rc=0
+	sleep 1
 	run ward resume ct
 	assert_success
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ] || fail "exec --ignore-paused: status $rc: $(cat "$TEST_DIR/exec.out")"
 	run ward exec ct sh -c 'ps -o args | grep -cx "sleep 100"'
 	assert_output "1"
 }

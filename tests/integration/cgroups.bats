@@ -262,20 +262,33 @@ teardown() { teardown_bundle; }
 	[ "$n" -ge 1 ]
 }
 
-@test "a relative cgroupsPath goes below the runtime's cgroup" {
-	local own rel=$CGROUP_PARENT/$TEST_NAME-rel
+@test "a relative cgroupsPath goes below the runtime's cgroup, in each hierarchy" {
+	local rel=$CGROUP_PARENT/$TEST_NAME-rel line ctrls own m n=0 dirs=""
 	update_config --arg p "$rel" '.linux.cgroupsPath = $p'
 	run_ct
-	# The runtime runs in our cgroup: the unified entry, else name=systemd;
-	# on a pure v2 host its parent (runc's choice: ours has processes).
-	own=$(awk -F: '$2 == "" { print $3; exit }' /proc/self/cgroup)
-	[ -n "$own" ] || own=$(awk -F: '$2 == "name=systemd" { print $3; exit }' /proc/self/cgroup)
-	cg_pure_v2 && own=$(dirname "$own")
-	[ "$own" = / ] && own=
-	[ -n "$(cg_dirs_of "$own/$rel")" ] || fail "no cgroup $own/$rel"
+	# The runtime runs in our cgroups, which may differ per hierarchy; on a
+	# pure v2 host it uses their parent (runc's choice: ours has processes).
+	while IFS=: read -r _ ctrls own; do
+		if [ -z "$ctrls" ]; then
+			m=$(cg_v2_root)
+			cg_pure_v2 && own=$(dirname "$own")
+		else
+			m=$(cg_v1_mount "${ctrls%%,*}")
+		fi
+		[ -n "$m" ] || continue
+		[ "$own" = / ] && own=
+		[ -d "$m$own/$rel" ] || fail "no cgroup $m$own/$rel"
+		dirs="$dirs $m$own/$rel"
+		n=$((n + 1))
+	done </proc/self/cgroup
+	[ "$n" -ge 1 ]
 	run ward delete -f ct
 	assert_success
-	[ -z "$(cg_dirs_of "$own/$rel")" ] || fail "cgroup $own/$rel left after delete"
+	for m in $dirs; do
+		[ ! -d "$m" ] || fail "cgroup $m left after delete"
+		# the parent mkdir -p made below our own cgroup, if now empty
+		rmdir "$(dirname "$m")" 2>/dev/null || true
+	done
 }
 
 @test "delete removes the cgroup from every hierarchy" {

@@ -72,7 +72,7 @@ add_fuse() {
 	update_config '.linux.resources.devices[1].access = "x"'
 	run ward run ct
 	assert_failure
-	is_runc || assert_output_contains 'invalid access "x"'
+	is_runc || assert_output_contains 'devices[1].access: invalid access'
 }
 
 @test "the default devices stay usable under a deny-all rule" {
