@@ -129,7 +129,7 @@ restricted_workload() {
 	# the pod's network namespace, as the CRI passes it: loopback is up
 	local ns
 	ns=$(make_netns)
-	update_config --arg p "/run/netns/$ns" '.process.args = ["/job.sh"]
+	update_config --arg p "$ns" '.process.args = ["/job.sh"]
 		| .linux.namespaces |= map(if .type == "network" then .path = $p else . end)'
 	run pward run ct
 	assert_success

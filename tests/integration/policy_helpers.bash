@@ -15,21 +15,26 @@ policy_setup() {
 }
 
 policy_teardown() {
-	local ns
-	if [ -f "$TEST_DIR/netns.list" ]; then
-		while read -r ns; do ip netns del "$ns" 2>/dev/null; done <"$TEST_DIR/netns.list"
+	local pid
+	if [ -f "$TEST_DIR/netns.pids" ]; then
+		while read -r pid; do kill -9 "$pid" 2>/dev/null; done <"$TEST_DIR/netns.pids"
 	fi
 	teardown_bundle
 }
 
-# make_netns: a network namespace with loopback up, as a CRI sandbox has
-# (made by the test, removed in policy_teardown); prints its name.
+# make_netns: a network namespace with loopback up, as a CRI sandbox has,
+# held by a process of the test (killed in policy_teardown; no mount is
+# made on the host); prints its path.
 make_netns() {
-	local name=wt-$TEST_NAME-${1:-0}
-	ip netns add "$name" || return 1
-	echo "$name" >>"$TEST_DIR/netns.list"
-	ip -n "$name" link set lo up || return 1
-	echo "$name"
+	local pid
+	unshare -n sh -c 'ip link set lo up && exec sleep 1000' </dev/null >/dev/null 2>&1 3>&- &
+	pid=$!
+	echo "$pid" >>"$TEST_DIR/netns.pids"
+	for _ in $(seq 50); do
+		nsenter -t "$pid" -n ip -o link show lo 2>/dev/null | grep -q LOWER_UP && break
+		sleep 0.1
+	done
+	echo "/proc/$pid/ns/net"
 }
 
 # write_policy RULE MODE [EXTRA_JSON]: a policy with one profile "p" that
