@@ -170,7 +170,9 @@ static int cmd_delete(void)
 				*nl = 0;
 		}
 	}
-	ct.binary = binary ? binary : (char *)"ward";
+	if (!binary)
+		binary = rt_default_binary();
+	ct.binary = binary;
 	ct.root = root ? root : xasprintf("/run/containerd/ward/%s", shim_namespace);
 	if (rt_run(&ct, args, none, false, &res) < 0)
 		fprintf(stderr, "%s delete %s: %s\n", ct.binary, shim_id, res.err ? res.err : "failed");

@@ -6,6 +6,7 @@
 #include "shim/shim.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,23 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <yajl/yajl_tree.h>
+
+/* the runtime binary: BinaryName, else the ward installed beside us */
+char *rt_default_binary(void)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 16);
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash) {
+			strcpy(slash + 1, "ward");
+			if (access(self, X_OK) == 0)
+				return strdup(self);
+		}
+	}
+	return strdup("ward");
+}
 
 void rt_result_free(struct rt_result *r)
 {

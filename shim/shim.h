@@ -143,7 +143,8 @@ struct rt_result {
  * capture: collect stdout into res->out. */
 int rt_run(struct container *ct, const char *const *args, const int fds[3], bool capture, struct rt_result *res);
 void rt_result_free(struct rt_result *r);
-char *rt_default_root(const char *binary_root);
+/* BinaryName's default: the ward installed beside the shim, else on PATH */
+char *rt_default_binary(void);
 
 /* ---- io.c ---- */
 /* Prepare a process's stdio: fills fds[3] to give the runtime; console

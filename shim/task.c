@@ -47,23 +47,6 @@ static int read_pid(const char *path)
 	return s ? atoi(s) : -1;
 }
 
-/* the runtime binary: BinaryName, else the ward installed beside us */
-static char *default_binary(void)
-{
-	char self[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 16);
-	if (n > 0) {
-		self[n] = 0;
-		slash = strrchr(self, '/');
-		if (slash) {
-			strcpy(slash + 1, "ward");
-			if (access(self, X_OK) == 0)
-				return strdup(self);
-		}
-	}
-	return strdup("ward");
-}
-
 /* `Key = "value"` lines of a runtime options TOML (ConfigPath/ConfigBody) */
 static void toml_opts(const char *text, char **binary, char **root)
 {
@@ -152,7 +135,7 @@ static void rpc_create(struct call *call, const uint8_t *data, size_t len)
 		abort();
 	ct->id = strdup(r->id);
 	ct->bundle = strdup(r->bundle);
-	ct->binary = default_binary();
+	ct->binary = rt_default_binary();
 	parse_options(r->options, &ct->binary, &rootdir);
 	ct->root = xasprintf("%s/%s", rootdir ? rootdir : "/run/containerd/ward", shim_namespace);
 	ct->init.ct = ct;
