@@ -85,6 +85,8 @@ typedef int (*ward_cmd_fn)(struct ward_globals *g, int argc, char **argv);
 int cmd_create(struct ward_globals *g, int argc, char **argv);
 int cmd_start(struct ward_globals *g, int argc, char **argv);
 int cmd_run(struct ward_globals *g, int argc, char **argv);
+int cmd_checkpoint(struct ward_globals *g, int argc, char **argv);
+int cmd_restore(struct ward_globals *g, int argc, char **argv);
 int cmd_state(struct ward_globals *g, int argc, char **argv);
 int cmd_kill(struct ward_globals *g, int argc, char **argv);
 int cmd_delete(struct ward_globals *g, int argc, char **argv);

@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "criu_rpc.h"
 #include "jsonw.h"
 #include "landlock.h"
 #include "mountopts.h"
@@ -211,11 +212,14 @@ static void linux_section(struct jsonw *w)
 	jsonw_obj_close(w);
 }
 
-static char *features_json(void)
+static char *features_json(const char *criu)
 {
 	struct jsonw w;
-	char seccomp_ver[32], landlock_abi_str[16];
+	char seccomp_ver[32], landlock_abi_str[16], criu_ver_str[32];
 	const struct scmp_version *sv = seccomp_version();
+	struct ward_error criu_err = { 0 };
+	int criu_ver = 0;
+	bool criu_ok;
 	int abi = landlock_abi();
 	size_t n = 0;
 
@@ -254,6 +258,14 @@ static char *features_json(void)
 	jsonw_kv_str(&w, WARD_LANDLOCK_FEATURE_ABI, landlock_abi_str);
 	jsonw_kv_str(&w, WARD_LANDLOCK_FEATURE_SUPPORTED,
 		     landlock_enforced && abi > 0 ? "true" : "false");
+	/* checkpoint/restore: the criu found, and whether `criu check`
+	 * passes on this kernel (criu can dump and restore here). */
+	criu_ok = criu_version(criu, &criu_ver, &criu_err) == 0;
+	snprintf(criu_ver_str, sizeof(criu_ver_str), "%d.%d.%d", criu_ver / 10000,
+		 criu_ver / 100 % 100, criu_ver % 100);
+	jsonw_kv_str(&w, "run.ward.checkpoint.criu", criu_ok ? criu_ver_str : "");
+	jsonw_kv_str(&w, "run.ward.checkpoint.supported",
+		     criu_ok && criu_check(criu, &criu_err) == 0 ? "true" : "false");
 	jsonw_kv_str(&w, "run.ward.version", PACKAGE_VERSION);
 	jsonw_obj_close(&w);
 	/* ward honours no annotation that weakens isolation; list any that
@@ -277,14 +289,13 @@ int cmd_features(struct ward_globals *g, int argc, char **argv)
 	bool help;
 	int nargs;
 
-	(void)g;
 	if (cli_parse("features", "", desc, opts, argc, argv, &nargs, &help, &err) < 0)
 		return cli_fail(&err);
 	if (help)
 		return 0;
 	if (cli_require_args("features", nargs, 0, &err) < 0)
 		return cli_fail(&err);
-	cleanup_free char *json = features_json();
+	cleanup_free char *json = features_json(g->criu);
 	if (!json) {
 		ward_error_set(&err, 0, "cannot format the features document");
 		return cli_fail(&err);

@@ -437,6 +437,26 @@ int container_create(struct container *c, struct ward_error *err)
 	return 0;
 }
 
+int container_prepare(struct container *c, struct ward_error *err)
+{
+	if (chdir(c->bundle) < 0)
+		return ward_error_errno(err, "chdir to bundle %s", c->bundle);
+	if (load_spec(c, err) < 0)
+		return -1;
+	free(c->state_dir);
+	if (asprintf(&c->state_dir, "%s/%s", c->state_root, c->id) < 0) {
+		c->state_dir = NULL;
+		return ward_error_set(err, ENOMEM, "state dir");
+	}
+	if (resolve_rootfs(c, err) < 0 || check_console(c, err) < 0)
+		return -1;
+	free(c->cgroup_path);
+	c->cgroup_path = cgroup_resolve_path(c->spec, c->id);
+	if (c->cgroup_path == NULL)
+		return ward_error_set(err, ENOMEM, "cgroup path");
+	return 0;
+}
+
 /* ---- start ---- */
 
 static int check_startable(enum container_status status, struct ward_error *err)

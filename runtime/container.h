@@ -53,6 +53,11 @@ void container_free(struct container *c);
  * state.json and --pid-file. Everything made is undone on failure. */
 int container_create(struct container *c, struct ward_error *err);
 
+/* The first steps of create without creating anything (`ward restore`):
+ * chdir to the bundle, the effective spec, the rootfs path, the console
+ * socket connection (runc's rules), the state dir and cgroup paths. */
+int container_prepare(struct container *c, struct ward_error *err);
+
 /* `ward start`: release a created container's init and run poststart hooks. */
 int container_start(const char *state_root, const char *id, struct ward_error *err);
 

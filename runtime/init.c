@@ -408,6 +408,11 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 	 * readonlyPaths can cover it (runc's order). */
 	if (s->process->terminal && setup_console(sp, err) < 0)
 		return -1;
+	/* Without a terminal init leads a session of its own too: it drops
+	 * the caller's controlling terminal (nothing to TIOCSTI into), and
+	 * criu can dump a tree whose session leader is inside it. */
+	if (!s->process->terminal && setsid() < 0 && errno != EPERM)
+		return ward_error_errno(err, "setsid");
 	if (sysctl_apply(s, err) < 0)
 		return -1;
 	if (rootfs_finalize(c, err) < 0)

@@ -4,7 +4,7 @@ libward_a_SOURCES =
 
 bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c
-ward_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
+ward_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
 
 # security and process attributes
 libward_a_SOURCES += \
@@ -60,3 +60,16 @@ libward_a_SOURCES += \
 	runtime/policy_rules_process.c runtime/policy_rules_isolation.c \
 	runtime/policy_rules_host.c runtime/policy_rules_limits.c runtime/policy_uidrange.c \
 	runtime/cmd_policy.c
+
+# checkpoint and restore through criu's RPC service (criu swrk)
+libward_a_SOURCES += \
+	runtime/criu_rpc.c runtime/criu_rpc.h runtime/checkpoint.c runtime/restore.c \
+	runtime/checkpoint.h runtime/checkpoint_rpc.c runtime/checkpoint_rpc.h runtime/cmd_checkpoint.c runtime/cmd_restore.c
+nodist_libward_a_SOURCES = runtime/criu/rpc.pb-c.c runtime/criu/rpc.pb-c.h
+BUILT_SOURCES += runtime/criu/rpc.pb-c.c runtime/criu/rpc.pb-c.h
+CLEANFILES += runtime/criu/rpc.pb-c.c runtime/criu/rpc.pb-c.h
+EXTRA_DIST += runtime/criu/rpc.proto
+runtime/criu/rpc.pb-c.c: $(top_srcdir)/runtime/criu/rpc.proto
+	$(AM_V_GEN)$(MKDIR_P) runtime/criu && \
+	$(PROTOC_C) --proto_path=$(top_srcdir)/runtime/criu --c_out=runtime/criu $(top_srcdir)/runtime/criu/rpc.proto
+runtime/criu/rpc.pb-c.h: runtime/criu/rpc.pb-c.c

@@ -23,6 +23,7 @@ struct command {
 
 /* One line per command; `help` lists them in this order. */
 static const struct command commands[] = {
+	{ "checkpoint", cmd_checkpoint, "checkpoint a running container (criu)", 0 },
 	{ "create", cmd_create, "create a container", CMD_CGROUPS },
 	{ "delete", cmd_delete, "delete a container and everything it holds", 0 },
 	{ "events", cmd_events, "show a container's resource usage and OOM events", 0 },
@@ -33,6 +34,7 @@ static const struct command commands[] = {
 	{ "pause", cmd_pause, "suspend every process of a container", 0 },
 	{ "policy", cmd_policy, "check a bundle against the node policy, or show the policy", 0 },
 	{ "ps", cmd_ps, "list the processes of a container", 0 },
+	{ "restore", cmd_restore, "restore a container from a checkpoint (criu)", CMD_CGROUPS },
 	{ "resume", cmd_resume, "resume a paused container", 0 },
 	{ "run", cmd_run, "create and start a container", CMD_CGROUPS },
 	{ "spec", cmd_spec, "write a starter config.json", 0 },
@@ -118,7 +120,7 @@ int main(int argc, char **argv)
 		{ "log", 0, CLI_STRING, &g.log_path, "log file to write to (default: stderr)", "value" },
 		{ "log-format", 0, CLI_STRING, &log_format, "log format: text or json (default: \"text\")", "value" },
 		{ "root", 0, CLI_STRING, &g.root, "directory for container state, on tmpfs (default: \"/run/ward\")", "value" },
-		{ "criu", 0, CLI_STRING, &g.criu, "path of the criu binary (accepted for compatibility)", "value" },
+		{ "criu", 0, CLI_STRING, &g.criu, "path of the criu binary (default: \"criu\")", "value" },
 		{ "systemd-cgroup", 0, CLI_BOOL, &g.systemd_cgroup, "use the systemd cgroup driver (not supported: ward drives cgroupfs)", NULL },
 		{ "policy", 0, CLI_STRING, &g.policy, "node policy file (default: \"/etc/ward/policy.json\" when it exists)", "value" },
 		{ "rootless", 0, CLI_STRING, &rootless, "ignore cgroup permission errors: true, false or auto (default: \"auto\")", "value" },

@@ -4,21 +4,21 @@
 check_PROGRAMS += tests/unit/test_security
 TESTS += tests/unit/test_security
 tests_unit_test_security_SOURCES = tests/unit/test_security.c tests/unit/tap.h
-tests_unit_test_security_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
+tests_unit_test_security_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
 
 # cli, state, commands (runtime/cli.c, state.c, hooks.c, cgroup.c, cmd_*.c)
 check_PROGRAMS += tests/unit/test_cli
 TESTS += tests/unit/test_cli
 tests_unit_test_cli_SOURCES = tests/unit/test_cli.c tests/unit/tap.h
-tests_unit_test_cli_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
+tests_unit_test_cli_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
 
 # filesystem (runtime/safepath.c, mounts.c, devices.c, rootfs.c, ...); root for the mount cases
 check_PROGRAMS += tests/unit/test_safepath tests/unit/test_rootfs
 TESTS += tests/unit/test_safepath tests/unit/test_rootfs
 tests_unit_test_safepath_SOURCES = tests/unit/test_safepath.c tests/unit/tap.h
-tests_unit_test_safepath_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) -lpthread
+tests_unit_test_safepath_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS) -lpthread
 tests_unit_test_rootfs_SOURCES = tests/unit/test_rootfs.c tests/unit/tap.h
-tests_unit_test_rootfs_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
+tests_unit_test_rootfs_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
 
 # spec/ unit tests
 spec_test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit -DWARD_TEST_SRCDIR='"$(abs_top_srcdir)"'
@@ -40,20 +40,20 @@ EXTRA_DIST += tests/unit/configs/full.json
 check_PROGRAMS += tests/unit/test_landlock
 TESTS += tests/unit/test_landlock
 tests_unit_test_landlock_SOURCES = tests/unit/test_landlock.c tests/unit/tap.h
-tests_unit_test_landlock_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
+tests_unit_test_landlock_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
 
 # resource control (runtime/cgroup*.c, cmd_update.c, cmd_events.c); root for the cgroup cases
 check_PROGRAMS += tests/unit/test_cgroup
 TESTS += tests/unit/test_cgroup
 tests_unit_test_cgroup_SOURCES = tests/unit/test_cgroup.c tests/unit/tap.h
-tests_unit_test_cgroup_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
+tests_unit_test_cgroup_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
 
 # create, start, run (runtime/namespaces.c, sync.c, terminal.c); recvtty is the
 # --console-socket receiver of the integration tests
 check_PROGRAMS += tests/unit/test_core tests/tools/recvtty
 TESTS += tests/unit/test_core
 tests_unit_test_core_SOURCES = tests/unit/test_core.c tests/unit/tap.h
-tests_unit_test_core_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS)
+tests_unit_test_core_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
 tests_tools_recvtty_SOURCES = tests/tools/recvtty.c
 
 # seccomp agent for the SCMP_ACT_NOTIFY tests (tests/security/seccomp_notify.bats)
