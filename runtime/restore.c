@@ -82,15 +82,23 @@ static int make_mountpoints(const struct container *c, struct ward_error *err)
 	return 0;
 }
 
-/* criu wants the root to be a mount point whose parent is not over-
- * mounted: a recursive bind of the rootfs in the state directory, in a
- * mount namespace of our own so that the host never sees it. */
-static int bind_criu_root(const struct container *c, char **root, struct ward_error *err)
+/* A mount namespace of our own for what follows, so that the host never
+ * sees criu's mounts. First thing: the image and work directories criu
+ * works in must be opened in it (a mount onto a path of another namespace
+ * fails with EINVAL). */
+static int own_mount_ns(struct ward_error *err)
 {
 	if (unshare(CLONE_NEWNS) < 0)
 		return ward_error_errno(err, "unshare mount namespace");
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return ward_error_errno(err, "make / a slave mount");
+	return 0;
+}
+
+/* criu wants the root to be a mount point whose parent is not over-
+ * mounted: a recursive bind of the rootfs in the state directory. */
+static int bind_criu_root(const struct container *c, char **root, struct ward_error *err)
+{
 	if (asprintf(root, "%s/criu-root", c->state_dir) < 0) {
 		*root = NULL;
 		return ward_error_set(err, ENOMEM, "criu root");
@@ -409,7 +417,7 @@ static int restore_steps(struct restore_ctx *r, const struct cr_opts *o, struct 
 
 	if (cr_check_spec(c->spec, err) < 0)
 		return ward_error_wrap(err, "cannot restore %s", c->id);
-	if (cr_check_criu(o->criu, err) < 0)
+	if (cr_check_criu(o->criu, err) < 0 || own_mount_ns(err) < 0)
 		return -1;
 	dirfd = state_dir_create(c->state_root, c->id, err);
 	if (dirfd < 0)
