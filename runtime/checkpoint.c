@@ -347,14 +347,14 @@ static int write_descriptors(int image_fd, pid_t pid, struct ward_error *err)
 }
 
 /* The freezer holds every task still while criu collects them. */
-static char *freezer_path(const char *cgroup_path)
+static char *freezer_path(const struct cgroup_loc *cg)
 {
 	const char *mnt = cgroup_mountpoint(cgroup_detect_mode() == CGROUP_MODE_V2 ? "" : "freezer");
 	char *out;
 
-	if (mnt == NULL || cgroup_path == NULL)
+	if (mnt == NULL || cg == NULL || cg->path == NULL)
 		return NULL;
-	return asprintf(&out, "%s%s", mnt, cgroup_path) < 0 ? NULL : out;
+	return asprintf(&out, "%s%s", mnt, cg->path) < 0 ? NULL : out;
 }
 
 static int parse_page_server(const char *s, CriuPageServerInfo *ps, struct cr_arena *a,
@@ -425,7 +425,7 @@ static int build_dump(const struct cr_opts *o, const struct ward_state *st, cons
 	rpc->tcp_skip_in_flight = o->tcp_skip_in_flight;
 	rpc->has_link_remap = true;
 	rpc->link_remap = o->link_remap;
-	rpc->freeze_cgroup = cr_arena_add(a, freezer_path(st->cgroup_path));
+	rpc->freeze_cgroup = cr_arena_add(a, freezer_path(st->cgroup));
 	if (o->page_server && parse_page_server(o->page_server, cr_arena_ps(a, rpc), a, err) < 0)
 		return -1;
 	if (o->parent_path) {

@@ -450,9 +450,9 @@ int container_prepare(struct container *c, struct ward_error *err)
 	}
 	if (resolve_rootfs(c, err) < 0 || check_console(c, err) < 0)
 		return -1;
-	free(c->cgroup_path);
-	c->cgroup_path = cgroup_resolve_path(c->spec, c->id);
-	if (c->cgroup_path == NULL)
+	cgroup_loc_free(c->cgroup);
+	c->cgroup = cgroup_resolve(c->spec, c->id);
+	if (c->cgroup == NULL)
 		return ward_error_set(err, ENOMEM, "cgroup path");
 	return 0;
 }

@@ -256,7 +256,7 @@ static int place_criu(void *arg, pid_t criu_pid, CriuReq *req, struct ward_error
 	cleanup_file FILE *f = NULL;
 	size_t cap = 0;
 
-	if (cgroup_join(r->c->cgroup_path, criu_pid, err) < 0)
+	if (cgroup_join(r->c->cgroup, criu_pid, err) < 0)
 		return ward_error_wrap(err, "put criu into the container's cgroup");
 	if (asprintf(&path, "/proc/%d/cgroup", (int)criu_pid) < 0)
 		return ward_error_set(err, ENOMEM, "cgroup");
@@ -375,7 +375,7 @@ static void undo_restore(struct restore_undo *u, struct restore_ctx *r, bool kee
 			}
 			break;
 		case RU_CGROUP:
-			if (!keep && cgroup_destroy(r->c->cgroup_path, &e) < 0)
+			if (!keep && cgroup_destroy(r->c->cgroup, &e) < 0)
 				ward_warn("undo restore: %s", e.msg);
 			break;
 		case RU_STATE_DIR:
@@ -426,10 +426,10 @@ static int restore_steps(struct restore_ctx *r, const struct cr_opts *o, struct 
 	lockfd = state_lock(dirfd, err);
 	if (lockfd < 0 || state_write_config(dirfd, c->spec, err) < 0)
 		return -1;
-	if (cgroup_create(c->cgroup_path, err) < 0)
+	if (cgroup_prepare(c->cgroup, err) < 0 || cgroup_create(c->cgroup, err) < 0)
 		return -1;
 	u->steps[u->n++] = RU_CGROUP;
-	if (cgroup_apply_resources(c->cgroup_path, l ? l->resources : NULL, true, err) < 0 ||
+	if (cgroup_apply_resources(c->cgroup, l ? l->resources : NULL, true, err) < 0 ||
 	    make_mountpoints(c, err) < 0)
 		return -1;
 	if (cr_base_opts(o, &rpc, false, "restore.log", &image_fd, &work_fd, &log_path, err) < 0)
@@ -490,7 +490,7 @@ int container_restore(struct container *c, const struct cr_opts *o, bool detach,
 		.rootfs = c->rootfs,
 		.created = created,
 		.owner = "",
-		.cgroup_path = c->cgroup_path,
+		.cgroup = c->cgroup,
 		.systemd_cgroup = c->systemd_cgroup,
 		.annotations = c->spec->annotations,
 	};

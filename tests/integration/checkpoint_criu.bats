@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# checkpoint/restore with a criu that works on this kernel: run in the test
+# guest (tests/run.sh, run_vm_suites); skipped where `criu check` fails.
+
+load helpers
+
+criu_usable() {
+	local mark=$WARD_TEST_TMP/criu-check
+	if [ ! -f "$mark" ]; then
+		if criu check >"$mark.out" 2>&1; then echo ok >"$mark"; else echo no >"$mark"; fi
+	fi
+	[ "$(cat "$mark")" = ok ]
+}
+
+setup() {
+	requires_ward "checkpoint with ward's bundle layout"
+	command -v criu >/dev/null || skip "criu is not installed"
+	criu_usable || skip "criu check fails on this kernel ($(uname -r)): $(grep -m1 Error "$WARD_TEST_TMP/criu-check.out")"
+	setup_bundle
+	# The host network: criu 3.17 cannot dump a network namespace's links
+	# on the guest kernel (README, "Checkpoint and restore").
+	update_config '.linux.namespaces |= map(select(.type != "network"))'
+	OUT=$TEST_DIR/out
+	: >"$OUT"
+}
+teardown() { teardown_bundle; }
+
+# run_piped ID [ARGS]: `run -d` with the container's stdout on a pipe whose
+# reader appends to $OUT (criu cannot reopen a host file the container
+# does not see; a pipe is handed over at restore, as a shim's would be).
+run_piped() {
+	local id=$1
+	shift
+	bg_start sh -c '"$0" --root "$1" run -d "$2" </dev/null 2>&1 | cat >>"$3"' \
+		"$WARD" "$WARD_ROOT" "$id" "$OUT"
+	wait_for_container 200 0.1 "$id" running
+}
+
+# restore_piped ID ARGS...: the same for restore -d.
+restore_piped() {
+	local id=$1
+	shift
+	bg_start sh -c 'w=$0 r=$1 id=$2 out=$3; shift 4; "$w" --root "$r" restore -d "$@" "$id" </dev/null 2>&1 | cat >>"$out"' \
+		"$WARD" "$WARD_ROOT" "$id" "$OUT" -- "$@"
+	wait_for_container 300 0.1 "$id" running
+}
+
+# A second recvtty: listening on SOCKET, the terminal's output into OUT.
+start_recvtty_at() {
+	local bin
+	bin=$(_recvtty_bin) || return 1
+	bg_start "$bin" -n -p "$1.pid" "$1" >"$2" </dev/null
+	wait_for_file 100 0.05 "$1.pid"
+}
+
+loop_cmd='i=0; while :; do echo n$i; i=$((i+1)); sleep 0.1; done'
+
+# The loop's counter as printed last.
+last_n() { grep -o '^n[0-9]*' "$OUT" | tail -n 1 | tr -d n; }
+
+wait_for_n() {
+	local want=$1 i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(last_n)" -ge "$want" ] 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "the loop did not reach $want (output: $(tail -n 3 "$OUT"))"
+}
+
+@test "checkpoint and restore a running shell loop: output continues, same pid inside" {
+	set_cmd "$loop_cmd"
+	run_piped c1
+	wait_for_n 3
+	run ward exec c1 sh -c 'echo $PPID; ls -l /proc/1/exe'
+	assert_success
+	run ward checkpoint --image-path "$TEST_DIR/img" c1
+	assert_success
+	run ward state c1
+	assert_failure # deleted after the dump, as runc does
+	[ -f "$TEST_DIR/img/descriptors.json" ] && [ -f "$TEST_DIR/img/dump.log" ]
+	before=$(last_n)
+
+	restore_piped c1 --image-path "$TEST_DIR/img"
+	wait_for_n $((before + 3))
+	# Counting on from where it stopped, never from 0 again.
+	[ "$(grep -c '^n0$' "$OUT")" -eq 1 ]
+	run ward exec c1 sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+	assert_success
+	assert_output_contains "while :"
+	run ward ps c1
+	assert_success
+	assert_output_contains "sh -c"
+	run ward state c1
+	assert_success
+	[ "$(jq -r .status <<<"$output")" = running ]
+	pid=$(jq -r .pid <<<"$output")
+	pid_alive "$pid"
+	run ward kill c1 KILL
+	assert_success
+	wait_for_container 100 0.1 c1 stopped
+	run ward delete c1
+	assert_success
+}
+
+@test "checkpoint --leave-running, then restore under a new id" {
+	set_cmd "$loop_cmd"
+	run_piped c1
+	wait_for_n 2
+	run ward checkpoint --leave-running --image-path "$TEST_DIR/img" c1
+	assert_success
+	[ "$(container_status c1)" = running ]
+	run ward delete -f c1
+	assert_success
+	restore_piped c2 --image-path "$TEST_DIR/img"
+	n=$(last_n)
+	wait_for_n $((n + 2))
+	[ "$(container_status c2)" = running ]
+	[ -d /sys/fs/cgroup/"$CGROUP_PARENT/$TEST_NAME-main" ]
+}
+
+@test "pre-dump, then a dump on top of it" {
+	set_cmd "$loop_cmd"
+	run_piped c1
+	wait_for_n 2
+	run ward checkpoint --pre-dump --image-path "$TEST_DIR/pre" c1
+	assert_success
+	[ "$(container_status c1)" = running ]
+	run ward checkpoint --parent-path ../pre --image-path "$TEST_DIR/final" c1
+	assert_success
+	[ -L "$TEST_DIR/final/parent" ] || [ -e "$TEST_DIR/final/parent" ]
+	n=$(last_n)
+	restore_piped c1 --image-path "$TEST_DIR/final"
+	wait_for_n $((n + 2))
+}
+
+@test "a container with a terminal: the restored pty goes to the console socket" {
+	update_config '.process.terminal = true'
+	set_cmd 'i=0; while :; do echo tty$i; i=$((i+1)); sleep 0.2; done'
+	start_recvtty
+	run ward_detached run -d --console-socket "$CONSOLE_SOCKET" c1
+	assert_success
+	wait_for_file 100 0.1 "$TTY_OUT"
+	run ward checkpoint --image-path "$TEST_DIR/img" c1
+	assert_success
+	first_out=$TTY_OUT
+	start_recvtty_at "$TEST_DIR/console2.sock" "$TEST_DIR/tty2.out"
+	run ward_detached restore -d --console-socket "$TEST_DIR/console2.sock" --image-path "$TEST_DIR/img" c1
+	assert_success
+	wait_for_file 100 0.1 "$TEST_DIR/tty2.out"
+	run ward exec c1 sh -c 'readlink /proc/1/fd/1'
+	assert_output_contains /dev/pts/
+	# the counter goes on from where the first console saw it stop
+	sleep 1
+	last1=$(grep -o 'tty[0-9]*' "$first_out" | tail -n 1 | tr -d t y)
+	first2=$(grep -o 'tty[0-9]*' "$TEST_DIR/tty2.out" | head -n 1 | tr -d t y)
+	[ "$first2" -gt "$last1" ]
+}
+
+@test "bind mounts and masked paths come back" {
+	bind_host_dir
+	set_cmd 'i=0; while :; do echo $i >/host/count; i=$((i+1)); sleep 0.1; done'
+	run_piped c1
+	wait_for_file 100 0.1 "$HOST_DIR/count"
+	run ward checkpoint --image-path "$TEST_DIR/img" c1
+	assert_success
+	n=$(cat "$HOST_DIR/count")
+	restore_piped c1 --image-path "$TEST_DIR/img"
+	sleep 1
+	[ "$(cat "$HOST_DIR/count")" -gt "$n" ]
+	run ward exec c1 sh -c 'wc -c </proc/kcore; grep " /host " /proc/self/mountinfo'
+	assert_success
+	assert_line -n 0 0
+	assert_output_contains /host
+}
+
+@test "the restored container is held by its bundle's memory limit" {
+	update_config '.linux.resources.memory = {"limit": 67108864}'
+	set_cmd "$loop_cmd"
+	run_piped c1
+	wait_for_n 1
+	run ward checkpoint --image-path "$TEST_DIR/img" c1
+	assert_success
+	# The new bundle asks for less: the restored tasks live under it.
+	update_config '.linux.resources.memory = {"limit": 50331648}'
+	restore_piped c1 --image-path "$TEST_DIR/img"
+	cg=/sys/fs/cgroup/$CGROUP_PARENT/$TEST_NAME-main
+	[ "$(cat "$cg/memory.max")" = 50331648 ]
+	pid=$(container_pid c1)
+	grep -q "$CGROUP_PARENT/$TEST_NAME-main" "/proc/$pid/cgroup"
+	# and the limit holds: allocating past it is killed
+	run ward exec c1 sh -c 'head -c 80000000 /dev/zero | tail -c 1 >/dev/null; echo survived'
+	refute_output_contains survived
+}
+
+@test "one image restored into 10 sandboxes at once" {
+	set_cmd "$loop_cmd"
+	run_piped c1
+	wait_for_n 2
+	run ward checkpoint --image-path "$TEST_DIR/img" c1
+	assert_success
+	sum_before=$(cd "$TEST_DIR/img" && cat ./*.img | md5sum)
+	for i in $(seq 0 9); do
+		mkdir -p "$TEST_DIR/b$i"
+		cp -a "$BUNDLE/rootfs" "$TEST_DIR/b$i/rootfs"
+		jq --arg cg "/$CGROUP_PARENT/$TEST_NAME-s$i" --arg h "sandbox$i" \
+			'.linux.cgroupsPath = $cg | .hostname = $h' "$BUNDLE/config.json" >"$TEST_DIR/b$i/config.json"
+	done
+	for i in $(seq 0 9); do
+		"$WARD" --root "$WARD_ROOT" restore -d -b "$TEST_DIR/b$i" --image-path "$TEST_DIR/img" \
+			--work-path "$TEST_DIR/work$i" "s$i" </dev/null >"$TEST_DIR/r$i.log" 2>&1 &
+	done
+	wait
+	for i in $(seq 0 9); do
+		[ "$(container_status "s$i")" = running ] || fail "s$i: $(cat "$TEST_DIR/r$i.log")"
+		run ward exec "s$i" hostname
+		assert_output "sandbox$i"
+		[ -d "/sys/fs/cgroup/$CGROUP_PARENT/$TEST_NAME-s$i" ]
+		[ "$(ward state "s$i" | jq -r .bundle)" = "$TEST_DIR/b$i" ]
+	done
+	# the image was only read
+	[ "$(cd "$TEST_DIR/img" && cat ./*.img | md5sum)" = "$sum_before" ]
+	[ ! -e "$TEST_DIR/img/restore.log" ]
+}
+
+@test "a listening TCP socket survives checkpoint and restore" {
+	port=$((20000 + RANDOM % 20000))
+	mkdir -p "$BUNDLE/rootfs/www"
+	echo warm >"$BUNDLE/rootfs/www/index.html"
+	set_cmd "httpd -f -p 127.0.0.1:$port -h /www"
+	run_piped c1
+	for i in $(seq 50); do wget -q -O - "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.1; done
+	run ward checkpoint --image-path "$TEST_DIR/img" c1
+	assert_success
+	run wget -q -O - "http://127.0.0.1:$port/"
+	assert_failure
+	restore_piped c1 --image-path "$TEST_DIR/img"
+	run wget -q -O - "http://127.0.0.1:$port/"
+	assert_success
+	assert_output warm
+}
