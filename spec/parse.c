@@ -61,7 +61,7 @@ static int parse_top(const struct json_ctx *c, const struct json_value *v, struc
 	if (x) {
 		s->process = p_calloc(c, NULL, 1, sizeof(*s->process));
 		if (s->process == NULL ||
-		    parse_process_value(c, JP_FIELD(NULL, "process"), x, s->process) < 0)
+		    parse_process_value(c, JP_FIELD(NULL, "process"), x, s->process, false) < 0)
 			return -1;
 	}
 	if (p_member(c, NULL, v, "root", OPT, &x) < 0)
@@ -127,7 +127,7 @@ struct spec_process *spec_parse_process(const char *data, size_t len, const char
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
 		json_fail(&c, NULL, "out of memory");
-	} else if (parse_process_value(&c, NULL, &doc.root, p) < 0) {
+	} else if (parse_process_value(&c, NULL, &doc.root, p, true) < 0) {
 		spec_process_free(p);
 		p = NULL;
 	} else if (p->args.len == 0) {

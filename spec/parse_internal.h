@@ -75,8 +75,9 @@ int p_absolute(const struct json_ctx *c, const struct json_path *p, const char *
 	})
 
 /* Sections. `v` is the JSON value found at path `p`; type checked inside. */
+/* user_optional: an exec'd process (`exec --process`) may omit "user". */
 int parse_process_value(const struct json_ctx *c, const struct json_path *p,
-			const struct json_value *v, struct spec_process *out);
+			const struct json_value *v, struct spec_process *out, bool user_optional);
 int parse_mounts(const struct json_ctx *c, const struct json_path *p, const struct json_value *arr,
 		 struct spec *s);
 int parse_hooks(const struct json_ctx *c, const struct json_path *p, const struct json_value *v,

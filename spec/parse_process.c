@@ -126,8 +126,9 @@ static int parse_io_priority(const struct json_ctx *c, const struct json_path *p
 	if (!spec_name_in(io->klass, ioprio_classes))
 		return json_fail(c, JP_FIELD(p, "class"), "unknown I/O priority class \"%s\"",
 				 io->klass);
-	/* ioprio_set(2): levels 0 (highest) to 7 */
-	if (p_int(c, p, v, "priority", REQ, 0, 7, &prio, NULL) < 0)
+	/* ioprio_set(2): levels 0 (highest) to 7; absent is 0, as runc and
+	 * crun read it */
+	if (p_int(c, p, v, "priority", OPT, 0, 7, &prio, NULL) < 0)
 		return -1;
 	io->priority = (int32_t)prio;
 	return 0;
@@ -187,7 +188,7 @@ static int parse_cpu_affinity(const struct json_ctx *c, const struct json_path *
 }
 
 int parse_process_value(const struct json_ctx *c, const struct json_path *p,
-			const struct json_value *v, struct spec_process *proc)
+			const struct json_value *v, struct spec_process *proc, bool user_optional)
 {
 	const struct json_value *x;
 
@@ -196,9 +197,10 @@ int parse_process_value(const struct json_ctx *c, const struct json_path *p,
 	if (p_bool(c, p, v, "terminal", OPT, &proc->terminal) < 0 ||
 	    SUB_OBJECT(c, p, v, "consoleSize", proc->console_size, parse_console_size) < 0)
 		return -1;
-	/* config.md: user is REQUIRED on Linux; its uid and gid too */
-	if (p_member(c, p, v, "user", REQ, &x) < 0 ||
-	    parse_user(c, JP_FIELD(p, "user"), x, &proc->user) < 0)
+	/* config.md: user is REQUIRED on Linux; its uid and gid too. An
+	 * exec'd process without one runs as 0:0 (runc, crun). */
+	if (p_member(c, p, v, "user", user_optional ? OPT : REQ, &x) < 0 ||
+	    (x && parse_user(c, JP_FIELD(p, "user"), x, &proc->user) < 0))
 		return -1;
 	if (p_strv(c, p, v, "args", &proc->args) < 0 ||
 	    p_str(c, p, v, "commandLine", OPT, &proc->command_line) < 0 ||

@@ -104,6 +104,46 @@ start_ct() {
 	assert_output $'from-json\n/tmp\n1000'
 }
 
+@test "--process without a user runs as 0:0" {
+	start_ct
+	cat >"$TEST_DIR/process.json" <<-'EOF'
+		{"args": ["sh", "-c", "id -u; id -g"], "env": ["PATH=/bin"], "cwd": "/"}
+	EOF
+	run ward exec --process "$TEST_DIR/process.json" ct
+	assert_success
+	assert_output $'0\n0'
+}
+
+@test "--process applies consoleSize to the new terminal" {
+	start_ct
+	cat >"$TEST_DIR/process.json" <<-'EOF'
+		{"args": ["stty", "size"], "env": ["PATH=/bin"], "cwd": "/", "terminal": true,
+		 "consoleSize": {"height": 37, "width": 123}}
+	EOF
+	start_recvtty
+	run ward_detached exec -d --console-socket "$CONSOLE_SOCKET" --process "$TEST_DIR/process.json" ct
+	assert_success
+	wait_bg "$RECVTTY_PID"
+	output=$(tr -d '\r' <"$TTY_OUT")
+	assert_output "37 123"
+}
+
+@test "process.ioPriority without a priority means priority 0 (run and --process)" {
+	update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE"}
+		| .process.args = ["sh", "-c", "ionice; sleep 1000"]'
+	run ward_detached run -d ct
+	assert_success
+	wait_for_container 50 0.1 ct running
+	cat >"$TEST_DIR/process.json" <<-'EOF'
+		{"args": ["ionice"], "env": ["PATH=/bin"], "cwd": "/",
+		 "ioPriority": {"class": "IOPRIO_CLASS_BE"}}
+	EOF
+	run ward exec --process "$TEST_DIR/process.json" ct
+	assert_success
+	assert_output "best-effort: prio 0"
+	grep -q "^idle" "$TEST_DIR/detached.out" || fail "init's class: $(cat "$TEST_DIR/detached.out")"
+}
+
 @test "exec joins the container's namespaces" {
 	update_config '.hostname = "exec-host"'
 	start_ct

@@ -371,6 +371,15 @@ static void test_process(void)
 	spec_process_free(p);
 	free(j);
 
+	/* An exec'd process may omit user: 0:0, as with runc and crun. */
+	j = dq("{'args': ['ls'], 'cwd': '/', 'ioPriority': {'class': 'IOPRIO_CLASS_BE'}}");
+	p = spec_parse_process(j, strlen(j), "process.json", &err);
+	ok(p != NULL && p->user.uid == 0 && p->user.gid == 0 && p->io_priority &&
+		   p->io_priority->priority == 0,
+	   "process without user (0:0) and ioPriority without priority (0)");
+	spec_process_free(p);
+	free(j);
+
 	static const struct {
 		const char *json, *msg;
 	} bad[] = {
@@ -382,7 +391,7 @@ static void test_process(void)
 		  "process.json: args: at least one argument is required" },
 		{ "{'user': {'uid': 1, 'gid': 2}, 'args': ['ls'], 'cwd': 'rel'}",
 		  "process.json: cwd: must be an absolute path, got \"rel\"" },
-		{ "{'args': ['ls'], 'cwd': '/'}", "process.json: user: missing required field" },
+		{ "{'user': {'uid': 1}, 'args': ['ls'], 'cwd': '/'}", "process.json: user.gid: missing required field" },
 		{ "[1]", "process.json: expected object, got array" },
 		{ "{'user': {'uid': 1, 'gid': 2}, 'args': ['ls'], 'cwd': '/', 'capabilities': {'bounding': ['CAP_NOPE']}}",
 		  "process.json: capabilities.bounding[0]: unknown capability \"CAP_NOPE\"" },
