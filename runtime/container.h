@@ -130,8 +130,12 @@ int selinux_apply(const struct spec_process *p, struct ward_error *err);
 int lsm_check(const struct spec_process *p, struct ward_error *err);
 /* SELinux is built in and enabled on this host (mount labels need it). */
 bool selinux_host_enabled(void);
-/* setgroups + setresgid + setresuid + umask, keeping capabilities across. */
-int user_apply(const struct spec_process *p, struct ward_error *err);
+/* What the user switch needs to look at (stdio ownership, whether
+ * setgroups is allowed here), done before a seccomp filter is loaded. */
+int user_prepare(const struct spec_process *p, bool *setgroups_ok, struct ward_error *err);
+/* setgroups + setresgid + setresuid + umask, keeping capabilities across:
+ * only those calls, as they may run under the container's filter. */
+int user_apply(const struct spec_process *p, bool setgroups_ok, struct ward_error *err);
 /* All five sets via libcap; caps unknown to the running kernel are skipped. */
 int caps_apply(const struct spec_process *p, struct ward_error *err);
 

@@ -286,6 +286,8 @@ void exec_plan_release(struct exec_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
+#define cleanup_exec_plan __attribute__((cleanup(exec_plan_release)))
+
 int exec_plan_run(const struct spec_process *p, const struct exec_plan *plan, struct ward_error *err)
 {
 	execve(plan->path, p->args.items, plan->envp);
@@ -323,11 +325,16 @@ int process_exec(const struct spec_process *p, struct ward_error *err)
 	return -1;
 }
 
+/* runc's order, with one difference: everything that reads files or
+ * resolves paths (the executable, cwd, /proc/self/setgroups, stdio) is
+ * done before any filter is loaded, so that a profile lacking faccessat2,
+ * newfstatat, openat... still runs the container. Under the filter only
+ * the calls that change our credentials, and execve, remain. */
 int process_finalize_and_exec(const struct spec *s, const struct spec_process *p,
 			      struct ward_seccomp *f, struct ward_error *err)
 {
-	struct exec_plan plan;
-	bool chdir_later = false;
+	cleanup_exec_plan struct exec_plan plan = { 0 };
+	bool chdir_later = false, setgroups_ok;
 	int pdeath = 0;
 
 	if (check_cwd(p, err) < 0)
@@ -336,6 +343,26 @@ int process_finalize_and_exec(const struct spec *s, const struct spec_process *p
 	    personality_apply(s->linux, err) < 0 || ioprio_apply(p, err) < 0 ||
 	    scheduler_apply(p, err) < 0 || apparmor_apply(p, err) < 0 || selinux_apply(p, err) < 0)
 		return -1;
+
+	/* chdir as root first (the directory may be closed to the user);
+	 * retry as the user if root was refused (a root-squashed volume). */
+	if (p->cwd != NULL && chdir(p->cwd) < 0) {
+		if (errno != EACCES && errno != EPERM)
+			return do_chdir(p->cwd, err);
+		chdir_later = true;
+	}
+	if (user_prepare(p, &setgroups_ok, err) < 0)
+		return ward_error_wrap(err, "unable to setup user");
+	/* The executable is looked up as the user, whose access is what
+	 * counts (runc's LookPath), unless the filter goes on before the user
+	 * switch: then it is looked up now, as root, and execve itself
+	 * reports what the user may not run. A relative one needs the final
+	 * cwd. */
+	if (f != NULL && !p->no_new_privileges && !chdir_later &&
+	    exec_plan_prepare(p, &plan, err) < 0)
+		return -1;
+	if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0) < 0)
+		return ward_error_errno(err, "prctl(PR_GET_PDEATHSIG)");
 
 	/* Without no_new_privileges, loading a filter needs CAP_SYS_ADMIN:
 	 * load it now, while we hold it (runc does the same). */
@@ -346,19 +373,8 @@ int process_finalize_and_exec(const struct spec *s, const struct spec_process *p
 	 * still root. */
 	if (caps_drop_bounding(p, err) < 0)
 		return -1;
-
-	/* chdir as root first (the directory may be closed to the user);
-	 * retry as the user if root was refused (a root-squashed volume). */
-	if (p->cwd != NULL && chdir(p->cwd) < 0) {
-		if (errno != EACCES && errno != EPERM)
-			return do_chdir(p->cwd, err);
-		chdir_later = true;
-	}
-
 	/* A credential change clears the parent-death signal. */
-	if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0) < 0)
-		return ward_error_errno(err, "prctl(PR_GET_PDEATHSIG)");
-	if (user_apply(p, err) < 0)
+	if (user_apply(p, setgroups_ok, err) < 0)
 		return ward_error_wrap(err, "unable to setup user");
 	if (pdeath != 0 && prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0) < 0)
 		return ward_error_errno(err, "prctl(PR_SET_PDEATHSIG)");
@@ -370,15 +386,9 @@ int process_finalize_and_exec(const struct spec *s, const struct spec_process *p
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return ward_error_errno(err, "prctl(PR_SET_NO_NEW_PRIVS)");
 
-	/* Resolve the executable before seccomp so the filter only has to
-	 * allow execve itself. */
-	if (exec_plan_prepare(p, &plan, err) < 0)
+	if (plan.path == NULL && exec_plan_prepare(p, &plan, err) < 0)
 		return -1;
-	if (f != NULL && p->no_new_privileges && seccomp_apply(f, err) < 0) {
-		exec_plan_release(&plan);
+	if (f != NULL && p->no_new_privileges && seccomp_apply(f, err) < 0)
 		return -1;
-	}
-	exec_plan_run(p, &plan, err);
-	exec_plan_release(&plan);
-	return -1;
+	return exec_plan_run(p, &plan, err);
 }

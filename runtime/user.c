@@ -65,15 +65,18 @@ static int fix_stdio_owner(uid_t uid, struct ward_error *err)
 	return 0;
 }
 
-int user_apply(const struct spec_process *p, struct ward_error *err)
+int user_prepare(const struct spec_process *p, bool *setgroups_ok, struct ward_error *err)
+{
+	*setgroups_ok = !setgroups_denied();
+	return fix_stdio_owner(p->user.uid, err);
+}
+
+int user_apply(const struct spec_process *p, bool setgroups_ok, struct ward_error *err)
 {
 	const struct spec_user *u = &p->user;
 	int r;
 
-	if (fix_stdio_owner(u->uid, err) < 0)
-		return -1;
-
-	if (setgroups_denied()) {
+	if (!setgroups_ok) {
 		if (u->n_additional_gids > 0)
 			return ward_error_set(err, EPERM,
 					      "cannot set additionalGids: setgroups is denied in this user namespace");

@@ -312,8 +312,9 @@ static int child_user(void *arg)
 	gid_t rg, eg, sg, groups[16];
 	int n;
 	mode_t m;
+	bool setgroups_ok;
 
-	if (user_apply(p, &err) < 0)
+	if (user_prepare(p, &setgroups_ok, &err) < 0 || user_apply(p, setgroups_ok, &err) < 0)
 		return report_err(&err);
 	getresuid(&ru, &eu, &su);
 	getresgid(&rg, &eg, &sg);
