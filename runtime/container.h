@@ -114,6 +114,8 @@ int rootfs_pivot(struct container *c, struct ward_error *err);
 int rootfs_finalize(struct container *c, struct ward_error *err);
 
 /* ---- security and process attributes (child side) ---- */
+/* net.c: in a network namespace of the container's own, `lo` up. */
+int net_loopback_up(struct ward_error *err);
 /* hostname, domainname (needs a new UTS namespace). */
 int uts_setup(const struct spec *s, struct ward_error *err);
 /* linux.sysctl, written through the container's /proc/sys. */

@@ -387,6 +387,8 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 		return -1;
 	if (uts_setup(s, err) < 0)
 		return -1;
+	if (sp->ns.create[SPEC_NS_NETWORK] && net_loopback_up(err) < 0)
+		return -1;
 	ward_debug("init of %s: in its namespaces", c->id);
 
 	if (rootfs_prepare(c, err) < 0 || mounts_setup(c, err) < 0 || devices_setup(c, err) < 0)

@@ -9,7 +9,7 @@ ward_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(
 # security and process attributes
 libward_a_SOURCES += \
 	runtime/security.h runtime/procfs_write.c \
-	runtime/uts.c runtime/sysctl.c runtime/rlimits.c runtime/oom.c \
+	runtime/uts.c runtime/net.c runtime/sysctl.c runtime/rlimits.c runtime/oom.c \
 	runtime/personality.c runtime/sched.c runtime/lsm.c runtime/user.c \
 	runtime/caps.c runtime/seccomp.c runtime/seccomp_cache.c runtime/seccomp_enosys.c runtime/exec.c
 
