@@ -54,14 +54,6 @@ static int strv_push(struct spec_strv *v, const char *s, struct ward_error *err)
 	return 0;
 }
 
-static int strv_copy(struct spec_strv *dst, const struct spec_strv *src, struct ward_error *err)
-{
-	for (size_t i = 0; i < src->len; i++)
-		if (strv_push(dst, src->items[i], err) < 0)
-			return -1;
-	return 0;
-}
-
 static int replace_str(char **dst, const char *s, struct ward_error *err)
 {
 	char *copy = strdup(s);
@@ -281,7 +273,6 @@ struct exec_ctx {
 	struct spec_process *own_proc; /* from --process, else NULL */
 	struct cgroup_loc *cgroup;
 	int console_socket_fd;
-	struct spec_strv init_bounding; /* the container's bounding set */
 };
 
 static void exec_ctx_clear(struct exec_ctx *x)
@@ -290,7 +281,6 @@ static void exec_ctx_clear(struct exec_ctx *x)
 	spec_free(x->spec);
 	spec_process_free(x->own_proc);
 	cgroup_loc_free(x->cgroup);
-	strv_free(x->init_bounding.items);
 	if (x->console_socket_fd >= 0)
 		close(x->console_socket_fd);
 }
@@ -316,10 +306,6 @@ static int start(struct ward_globals *g, const struct exec_flags *f, char **argv
 	x->spec = state_read_config(dirfd, err);
 	if (x->spec == NULL || x->spec->process == NULL)
 		return x->spec ? ward_error_set(err, EINVAL, "the container has no process") : -1;
-	/* Taken before the flags change the container's process in place. */
-	const struct spec_capabilities *ic = x->spec->process->capabilities;
-	if (ic && strv_copy(&x->init_bounding, &ic->bounding, err) < 0)
-		return -1;
 	if (f->process) {
 		x->own_proc = read_process_file(f->process, err);
 		if (x->own_proc == NULL)
@@ -337,8 +323,6 @@ static int start(struct ward_globals *g, const struct exec_flags *f, char **argv
 	/* Under a node policy the caller gets no capability the profile does
 	 * not allow, whatever it asks for. */
 	if (policy_check_exec(g->policy, x->st.id, x->spec, p, err) < 0)
-		return -1;
-	if (exec_clamp_caps(p, &x->init_bounding, err) < 0)
 		return -1;
 	if (check_terminal(f, p->terminal, err) < 0)
 		return -1;

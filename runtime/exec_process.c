@@ -1,7 +1,7 @@
 /* `ward exec`, parent and child side (the protocol is drawn in
- * exec_process.h). The process gets nothing init did not have: the same
- * namespaces, root, cgroup, seccomp filter and Landlock rules, and at most
- * the container's bounding set of capabilities. */
+ * exec_process.h). The process gets the same namespaces, root, cgroup,
+ * seccomp filter and Landlock rules as init, and the capabilities its
+ * process asks for (exec_clamp_caps is the node policy's limit on those). */
 #include "config.h"
 
 #include <dirent.h>

@@ -51,8 +51,14 @@ struct exec_request {
  * started is killed and reaped. The process is our child. */
 int exec_process_start(struct exec_request *r, struct ward_error *err);
 
-/* The capabilities a `ward exec` process may have: its bounding set is
- * narrowed to the container's, and every other set must fit in it. */
+/* A rule for sandbox nodes, for the node policy to apply: a `ward exec`
+ * process gets no capability outside the container's bounding set (its
+ * bounding set is narrowed to the container's, every other set must fit
+ * in it, or the exec is refused). Without a policy ward does as runc
+ * does and grants what the caller asked (`exec --cap`, a process file such
+ * as `podman exec --privileged` writes): the caller is root on the host.
+ * `bounding` is the container's own (its config's process, read before
+ * the exec flags are applied to a copy of it). */
 int exec_clamp_caps(struct spec_process *p, const struct spec_strv *bounding,
 		    struct ward_error *err);
 
