@@ -186,13 +186,17 @@ int exe_ensure_sealed(struct ward_error *err)
 		unsetenv(SEALED_ENV);
 		return 0;
 	}
-	/* Set by the exec below: seeing it here means sealing did not take
-	 * effect, and trying again would loop. */
-	if (getenv(SEALED_ENV))
+	/* Set by the exec below to the route taken. After the mount route
+	 * the binary may still not count as sealed (some root filesystems,
+	 * e.g. an initramfs, give the clone other properties): take the
+	 * memfd route then. After the memfd route, trying again would loop. */
+	const char *route = getenv(SEALED_ENV);
+	if (route != NULL && strcmp(route, "mount") != 0)
 		return ward_error_set(err, EPERM,
 				      "re-executed ward is not running from a sealed memfd");
 
-	mfd = readonly_self();
+	mfd = route == NULL ? readonly_self() : -1;
+	route = mfd >= 0 ? "mount" : "memfd";
 	if (mfd < 0) {
 		mfd = memfd_create("ward", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (mfd < 0)
@@ -204,7 +208,7 @@ int exe_ensure_sealed(struct ward_error *err)
 	}
 	if (read_cmdline(&argv, err) < 0)
 		return -1;
-	if (setenv(SEALED_ENV, "1", 1) < 0) {
+	if (setenv(SEALED_ENV, route, 1) < 0) {
 		ward_error_errno(err, "setenv");
 	} else {
 		/* execveat on the fd itself: for the bind mount it is O_PATH. */
