@@ -168,6 +168,11 @@ int process_exec(const struct spec_process *p, struct ward_error *err);
  * no_new_privileges, seccomp (prepared `f`, may be NULL), then exec. */
 int process_finalize_and_exec(const struct spec *s, const struct spec_process *p,
 			      struct ward_seccomp *f, struct ward_error *err);
+/* All of it but the execve: the process is as confined as it will be,
+ * `plan` (released by the caller) says what to run. */
+struct exec_plan;
+int process_confine(const struct spec *s, const struct spec_process *p, struct ward_seccomp *f,
+		    struct exec_plan *plan, struct ward_error *err);
 
 /* ---- hooks.c (parent side and child side) ---- */
 /* Run each hook with the OCI state JSON on stdin; honour timeout; the

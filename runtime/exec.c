@@ -286,8 +286,6 @@ void exec_plan_release(struct exec_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-#define cleanup_exec_plan __attribute__((cleanup(exec_plan_release)))
-
 int exec_plan_run(const struct spec_process *p, const struct exec_plan *plan, struct ward_error *err)
 {
 	execve(plan->path, p->args.items, plan->envp);
@@ -329,14 +327,14 @@ int process_exec(const struct spec_process *p, struct ward_error *err)
  * resolves paths (the executable, cwd, /proc/self/setgroups, stdio) is
  * done before any filter is loaded, so that a profile lacking faccessat2,
  * newfstatat, openat... still runs the container. Under the filter only
- * the calls that change our credentials, and execve, remain. */
-int process_finalize_and_exec(const struct spec *s, const struct spec_process *p,
-			      struct ward_seccomp *f, struct ward_error *err)
+ * the calls that change our credentials remain (and execve). */
+int process_confine(const struct spec *s, const struct spec_process *p, struct ward_seccomp *f,
+		    struct exec_plan *plan, struct ward_error *err)
 {
-	cleanup_exec_plan struct exec_plan plan = { 0 };
 	bool chdir_later = false, setgroups_ok;
 	int pdeath = 0;
 
+	memset(plan, 0, sizeof(*plan));
 	if (check_cwd(p, err) < 0)
 		return -1;
 	if (rlimits_apply(p, err) < 0 || oom_score_adj_apply(p, err) < 0 ||
@@ -359,7 +357,7 @@ int process_finalize_and_exec(const struct spec *s, const struct spec_process *p
 	 * reports what the user may not run. A relative one needs the final
 	 * cwd. */
 	if (f != NULL && !p->no_new_privileges && !chdir_later &&
-	    exec_plan_prepare(p, &plan, err) < 0)
+	    exec_plan_prepare(p, plan, err) < 0)
 		return -1;
 	if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0) < 0)
 		return ward_error_errno(err, "prctl(PR_GET_PDEATHSIG)");
@@ -386,9 +384,19 @@ int process_finalize_and_exec(const struct spec *s, const struct spec_process *p
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return ward_error_errno(err, "prctl(PR_SET_NO_NEW_PRIVS)");
 
-	if (plan.path == NULL && exec_plan_prepare(p, &plan, err) < 0)
+	if (plan->path == NULL && exec_plan_prepare(p, plan, err) < 0)
 		return -1;
 	if (f != NULL && p->no_new_privileges && seccomp_apply(f, err) < 0)
+		return -1;
+	return 0;
+}
+
+int process_finalize_and_exec(const struct spec *s, const struct spec_process *p,
+			      struct ward_seccomp *f, struct ward_error *err)
+{
+	cleanup_exec_plan struct exec_plan plan = { 0 };
+
+	if (process_confine(s, p, f, &plan, err) < 0)
 		return -1;
 	return exec_plan_run(p, &plan, err);
 }

@@ -26,6 +26,7 @@
 #include "landlock.h"
 #include "log.h"
 #include "namespaces.h"
+#include "security.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -247,7 +248,9 @@ static int fork_into_pidns(struct ward_error *err)
 	struct clone_args args = { .flags = CLONE_PARENT };
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 
-	if (pid < 0 && errno == ENOSYS)
+	/* This runs under the container's filter, which may refuse clone3
+	 * (its flags are out of a filter's reach) with any errno. */
+	if (pid < 0 && (errno == ENOSYS || errno == EPERM))
 		pid = syscall(SYS_clone, (unsigned long)CLONE_PARENT, NULL, NULL, NULL, 0);
 	if (pid < 0)
 		return ward_error_errno(err, "fork into the pid namespace of container init");
@@ -295,10 +298,34 @@ static int set_agent_state(struct exec_child *x, struct ward_error *err)
 	return seccomp_set_process_state(x->seccomp, m.pid, x->agent_state, err);
 }
 
+/* With a seccomp agent the filter must be loaded once our host pid is
+ * known, and a new pty is opened through the container's /proc/self:
+ * both after the pid-namespace fork. The process is then visible in the
+ * container a little longer (as with runc), still as root. */
+static int early_fork_tail(struct exec_child *x, bool fork_needed, struct ward_error *err)
+{
+	struct exec_request *r = x->r;
+
+	if (fork_needed && fork_into_pidns(err) < 0)
+		return -1;
+	if (sync_send_type(x->sock, SYNC_INIT_PID, err) < 0 ||
+	    (seccomp_listener_fd(x->seccomp) >= 0 && set_agent_state(x, err) < 0))
+		return -1;
+	if (r->proc->terminal && (send_console(x, err) < 0 || terminal_take_ctty(err) < 0))
+		return -1;
+	int keep[] = { x->sock, ward_log_fd(), seccomp_listener_fd(x->seccomp) };
+	close_fds_except(r->preserve_fds, keep, sizeof(keep) / sizeof(keep[0]));
+	if (release_preserved_fds(r->preserve_fds, err) < 0 || check_cwd(r->proc, err) < 0 ||
+	    landlock_apply(x->landlock, err) < 0)
+		return -1;
+	return process_finalize_and_exec(r->spec, r->proc, x->seccomp, err);
+}
+
 static int child_steps(struct exec_child *x, struct ward_error *err)
 {
 	struct exec_request *r = x->r;
 	bool fork_needed = x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
+	cleanup_exec_plan struct exec_plan plan = { 0 };
 
 	/* Out of the caller's session and process group before anything of
 	 * the container's runs (terminal.h). */
@@ -318,17 +345,14 @@ static int child_steps(struct exec_child *x, struct ward_error *err)
 		return -1;
 	if (enter_root(x, err) < 0)
 		return -1;
-	if (fork_needed && fork_into_pidns(err) < 0)
-		return -1;
-	/* The kernel attaches our pid, as the parent sees it. */
-	if (sync_send_type(x->sock, SYNC_INIT_PID, err) < 0)
-		return -1;
-	if (seccomp_listener_fd(x->seccomp) >= 0 && set_agent_state(x, err) < 0)
-		return -1;
-	if (r->proc->terminal && send_console(x, err) < 0)
-		return -1;
+	if (seccomp_listener_fd(x->seccomp) >= 0 || r->proc->terminal)
+		return early_fork_tail(x, fork_needed, err);
 
-	int keep[] = { x->sock, ward_log_fd(), seccomp_listener_fd(x->seccomp) };
+	/* Until the pid-namespace fork nothing in the container can see us:
+	 * become exactly what the process will be first (user, capabilities,
+	 * Landlock, seccomp), so that a tracer in the container (one holding
+	 * CAP_SYS_PTRACE) never catches the runtime with more than that. */
+	int keep[] = { x->sock, ward_log_fd() };
 	close_fds_except(r->preserve_fds, keep, sizeof(keep) / sizeof(keep[0]));
 	if (release_preserved_fds(r->preserve_fds, err) < 0 || check_cwd(r->proc, err) < 0)
 		return -1;
@@ -336,7 +360,16 @@ static int child_steps(struct exec_child *x, struct ward_error *err)
 	 * its own, at the same point as init (landlock.h). */
 	if (landlock_apply(x->landlock, err) < 0)
 		return -1;
-	return process_finalize_and_exec(r->spec, r->proc, x->seccomp, err);
+	if (process_confine(r->spec, r->proc, x->seccomp, &plan, err) < 0)
+		return -1;
+	/* Under the filter from here: fork (clone), setsid, sendmsg and
+	 * execve, which every profile that runs a shell allows. */
+	if (fork_needed && fork_into_pidns(err) < 0)
+		return -1;
+	/* The kernel attaches our pid, as the parent sees it. */
+	if (sync_send_type(x->sock, SYNC_INIT_PID, err) < 0)
+		return -1;
+	return exec_plan_run(r->proc, &plan, err);
 }
 
 __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)

@@ -55,6 +55,7 @@ struct exec_plan {
 };
 int exec_plan_prepare(const struct spec_process *p, struct exec_plan *plan, struct ward_error *err);
 void exec_plan_release(struct exec_plan *plan);
+#define cleanup_exec_plan __attribute__((cleanup(exec_plan_release)))
 /* execve; returns only on failure (-1 with err set). */
 int exec_plan_run(const struct spec_process *p, const struct exec_plan *plan, struct ward_error *err);
 

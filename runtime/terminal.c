@@ -118,8 +118,9 @@ static int setup_pty(const struct spec_console_size *size, bool console, char *n
 	if (console && mount_console(slave, err) < 0)
 		return -1;
 	/* We lead a session of our own without a terminal (terminal_new_session):
-	 * the new pty becomes its controlling terminal. */
-	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+	 * the new pty becomes its controlling terminal. An exec'd process
+	 * takes it later, in the session it ends up leading. */
+	if (console && ioctl(slave, TIOCSCTTY, 0) < 0)
 		return ward_error_errno(err, "make %s the controlling terminal", name);
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(slave, fd) < 0)
@@ -137,6 +138,13 @@ int terminal_setup_pty(const struct spec_console_size *size, char *name, size_t 
 		       struct ward_error *err)
 {
 	return setup_pty(size, false, name, name_len, err);
+}
+
+int terminal_take_ctty(struct ward_error *err)
+{
+	if (ioctl(0, TIOCSCTTY, 0) < 0)
+		return ward_error_errno(err, "make the pty the controlling terminal");
+	return 0;
 }
 
 int terminal_new_session(struct ward_error *err)

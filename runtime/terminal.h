@@ -17,9 +17,12 @@ int terminal_setup_console(const struct spec_console_size *size, char *name, siz
 			   struct ward_error *err);
 
 /* The same without touching /dev/console (it belongs to init): for
- * `ward exec --tty`, in the container's mount namespace. */
+ * `ward exec --tty`, in the container's mount namespace. The pty is our
+ * stdio but not yet our controlling terminal: terminal_take_ctty, once
+ * in the session the process will run in. */
 int terminal_setup_pty(const struct spec_console_size *size, char *name, size_t name_len,
 		       struct ward_error *err);
+int terminal_take_ctty(struct ward_error *err);
 
 /* Lead a new session (unless we already do), with no controlling terminal.
  * Every container process starts this way: a terminal in the caller's
