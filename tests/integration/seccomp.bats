@@ -157,6 +157,7 @@ cached_filters() {
 	truncate -s 100 "$f"
 	run ward run ct
 	assert_output_contains "No space left on device"
+}
 
 # An allowlist written before Linux 5.8 (older Docker and containerd
 # defaults, test suites' own lists): the default profile without the file
