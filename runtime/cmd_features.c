@@ -87,25 +87,6 @@ static bool flag_supported(int attr)
 	return ok;
 }
 
-/* Whether seccomp.c's add_arch() succeeds for `name` here: libseccomp
- * must know it, and it must share the native byte order (libseccomp
- * refuses to mix them in one filter, EDOM). */
-static bool arch_usable(const char *name)
-{
-	uint32_t token = seccomp_arch_token(name);
-	scmp_filter_ctx ctx;
-	int rc;
-
-	if (token == 0)
-		return false;
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (ctx == NULL)
-		return false;
-	rc = seccomp_arch_add(ctx, token);
-	seccomp_release(ctx);
-	return rc == 0 || rc == -EEXIST;
-}
-
 static void seccomp_section(struct jsonw *w)
 {
 	/* The runtime-spec's architecture names (spec/names.c). Listed: those
@@ -137,7 +118,7 @@ static void seccomp_section(struct jsonw *w)
 	sorted_array(w, "operators", v, n);
 	n = 0;
 	for (size_t i = 0; i < sizeof(archs) / sizeof(archs[0]); i++)
-		if (arch_usable(archs[i]))
+		if (seccomp_arch_usable(archs[i]))
 			v[n++] = archs[i];
 	sorted_array(w, "archs", v, n);
 

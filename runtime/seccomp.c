@@ -137,6 +137,27 @@ bool seccomp_arch_runs_here(uint32_t token)
 	return false;
 }
 
+/* Whether add_arch() succeeds for `name` here: libseccomp must know it,
+ * and it must share the native byte order (libseccomp refuses to mix
+ * them in one filter, EDOM). */
+bool seccomp_arch_usable(const char *name)
+{
+	uint32_t token = seccomp_arch_token(name);
+	scmp_filter_ctx ctx;
+	int rc;
+
+	if (token == 0)
+		return false;
+	if (seccomp_arch_runs_here(token))
+		return true;
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (ctx == NULL)
+		return false;
+	rc = seccomp_arch_add(ctx, token);
+	seccomp_release(ctx);
+	return rc == 0 || rc == -EEXIST;
+}
+
 static int add_arch(scmp_filter_ctx ctx, const char *name, struct ward_error *err)
 {
 	uint32_t token = seccomp_arch_token(name);
@@ -150,8 +171,13 @@ static int add_arch(scmp_filter_ctx ctx, const char *name, struct ward_error *er
 	 * changes nothing (a syscall of an architecture the filter lacks
 	 * still meets libseccomp's bad-arch action, as before). It only
 	 * halves the compile time and the program. */
-	if (!seccomp_arch_runs_here(token))
+	if (!seccomp_arch_runs_here(token)) {
+		/* Left out, but refused where libseccomp would refuse it
+		 * (another byte order), as runc does. */
+		if (!seccomp_arch_usable(name))
+			return ward_error_set(err, EDOM, "seccomp: adding architecture %s", name);
 		return 0;
+	}
 	rc = seccomp_arch_add(ctx, token);
 	if (rc < 0 && rc != -EEXIST)
 		return ward_error_set(err, -rc, "seccomp: adding architecture %s", name);

@@ -27,6 +27,7 @@ uint32_t seccomp_arch_token(const char *name);
 /* Whether this kernel can execute syscalls of that ABI (native or compat);
  * filters leave out the rules for the others. */
 bool seccomp_arch_runs_here(uint32_t token);
+bool seccomp_arch_usable(const char *name);
 
 /* seccomp_cache.c: compiled filters in the state root, keyed by the
  * profile, the ward binary, libseccomp and the kernel. set_root(NULL)
