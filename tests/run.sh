@@ -28,9 +28,23 @@ passed=0
 failed=0
 skipped=0
 
-say() { printf '%s\n' "$*"; }
+# Every failure is also collected here and listed again just before the
+# summary line, so that the end of a long log says what failed.
+recap=$(mktemp /tmp/ward-recap.XXXXXX)
+say() {
+	printf '%s\n' "$*"
+	case "$*" in "not ok"*) printf '%s\n' "$*" >>"$recap" ;; esac
+}
+# note_failures: the failed tests of a TAP stream on stdin, into the recap.
+note_failures() { grep '^not ok' >>"$recap" || true; }
 
 summary_and_exit() {
+	printf '# run time: %ss\n' "$SECONDS"
+	if [ -s "$recap" ]; then
+		printf '# failed:\n'
+		sed 's/^/#   /' "$recap"
+	fi
+	rm -f "$recap"
 	say "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 	exit
@@ -129,6 +143,7 @@ while IFS= read -r trs; do
 	if [ -f "$log" ]; then
 		grep -E '^(ok|not ok|1\.\.)' "$log" >"$log.tap"
 		sed -nE "s|^(ok\|not ok)( [0-9]+)?|\1 $name:|p" "$log.tap"
+		sed -nE "s|^(not ok)( [0-9]+)?|\1 $name:|p" "$log.tap" | note_failures
 		count_tap "$log.tap"
 	fi
 	verdict=$(sed -n 's/^:test-result: //p' "$trs" | head -n 1)
@@ -178,6 +193,7 @@ sweep_containers() {
 }
 
 cleanup() {
+	rm -f "$recap"
 	sweep_containers
 	rm -rf --one-file-system "$WARD_TEST_TMP"
 }
@@ -230,6 +246,7 @@ vm_finish() {
 vm_count() {
 	local label=$1 out=$2 rc=$3
 	sed "s/^\(ok\|not ok\) [0-9]* /\1 $label: /" "$out"
+	sed "s/^\(not ok\) [0-9]* /\1 $label: /" "$out" | note_failures
 	count_tap "$out"
 	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$out"; then
 		tail -n 20 "$WARD_TEST_TMP/$label.err"
@@ -258,7 +275,7 @@ bats_args=(--tap)
 # run_suite LABEL FILE [VAR=VALUE...]: one bats file, its TAP prefixed with
 # LABEL so that the same test run in two modes stays distinguishable.
 run_suite() {
-	local name=$1 suite=$2 out rc
+	local name=$1 suite=$2 out rc start=$SECONDS
 	shift 2
 	say "# bats: $name"
 	out=$WARD_TEST_TMP/$name.tap
@@ -268,12 +285,14 @@ run_suite() {
 	env "$@" timeout -k 10 "$SUITE_TIMEOUT" bats "${bats_args[@]}" "$suite" </dev/null >"$out" 2>&1
 	rc=$?
 	sed "s/^\(ok\|not ok\) [0-9]* /\1 $name: /" "$out"
+	sed "s/^\(not ok\) [0-9]* /\1 $name: /" "$out" | note_failures
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		say "not ok $name: suite killed after ${SUITE_TIMEOUT}s"
 		echo "not ok - timeout" >>"$out"
 	fi
 	count_tap "$out"
 	sweep_containers
+	say "# $name: $((SECONDS - start))s"
 }
 
 if [ -n "${SUITES:-}" ]; then
