@@ -58,10 +58,10 @@ teardown_file() {
 		kill -9 "$pid" 2>/dev/null
 	fi
 	# shims outlive containerd by design; ours are the ones serving our address
-	for pid in /proc/[0-9]*; do
-		pid=${pid#/proc/}
-		{ tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "-address $CTRD_DIR/containerd.sock "; } 2>/dev/null &&
-			kill -9 "$pid" 2>/dev/null
+	local f
+	for f in $(grep -lzxF -- "$CTRD_DIR/containerd.sock" /proc/[0-9]*/cmdline 2>/dev/null); do
+		pid=${f#/proc/}
+		kill -9 "${pid%/cmdline}" 2>/dev/null
 	done
 	rm -rf --one-file-system "$CTRD_DIR"
 }

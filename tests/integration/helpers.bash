@@ -270,7 +270,7 @@ _start_watchdog() {
 }
 
 _kill_test_containers() {
-	local id cg pid
+	local id cg pid f
 	if [ -d "$WARD_ROOT" ]; then
 		for id in $(timeout 30 "$WARD" --root "$WARD_ROOT" list -q 2>/dev/null) \
 			$(ls "$WARD_ROOT" 2>/dev/null); do
@@ -283,12 +283,14 @@ _kill_test_containers() {
 		done
 	done
 	# runtime processes of this test that are still around (a hung `run`):
-	# their command line names this test's private state root
-	for pid in /proc/[0-9]*; do
-		pid=${pid#/proc/}
+	# one of their arguments is this test's private state root. One grep
+	# over every command line: a fork per process made each teardown cost
+	# seconds on a busy machine.
+	for f in $(grep -lzxF -- "$WARD_ROOT" /proc/[0-9]*/cmdline 2>/dev/null); do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
 		[ "$pid" = "$BASHPID" ] && continue
-		{ tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "--root $WARD_ROOT "; } 2>/dev/null &&
-			kill -9 "$pid" 2>/dev/null
+		kill -9 "$pid" 2>/dev/null
 	done
 	return 0
 }
