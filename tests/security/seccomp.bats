@@ -141,5 +141,13 @@ expect_denied() {
 
 @test "seccomp: the i386 and x32 system call ABIs kill the process" {
 	[ "$(uname -m)" = x86_64 ] || skip "x86_64 only"
-	expect_denied killed:SIGSYS abi_i386 abi_x32
+	local abis=(abi_i386 abi_x32)
+	# A kernel without IA32 emulation (ia32_emulation=0, or built without
+	# it) faults on int 0x80 before seccomp sees it: nothing to filter.
+	probes control abi_i386
+	if [[ "$output" == *"abi_i386 killed:SIGSEGV"* ]]; then
+		echo "this kernel runs no i386 system calls (int 0x80 faults without a filter)"
+		abis=(abi_x32)
+	fi
+	expect_denied killed:SIGSYS "${abis[@]}"
 }
