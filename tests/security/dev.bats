@@ -8,6 +8,9 @@
 #   CVE-2025-52565: /dev/console or /dev/pts/ptmx redirected when the pty is
 #     bound onto /dev/console: nothing outside /dev/console may receive it.
 
+# Path resolution under attack: tests/run.sh runs this file a second time
+# with openat2 made unavailable (WARD_SECURITY_NO_OPENAT2=1).
+
 load helpers
 
 setup() {

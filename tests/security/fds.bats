@@ -5,6 +5,9 @@
 # runc exploit used a leaked fd of /sys/fs/cgroup). Nothing of ward's may
 # reach the container: not as an open fd, not as a cwd.
 
+# Path resolution under attack: tests/run.sh runs this file a second time
+# with openat2 made unavailable (WARD_SECURITY_NO_OPENAT2=1).
+
 load helpers
 
 setup() {

@@ -10,6 +10,9 @@
 # container again and again; nothing may be created in the canary, nothing
 # mounted on it, in the host's mount namespace or in the container's.
 
+# Path resolution under attack: tests/run.sh runs this file a second time
+# with openat2 made unavailable (WARD_SECURITY_NO_OPENAT2=1).
+
 load helpers
 
 ITERATIONS=${WARD_RACE_ITERATIONS:-150}

@@ -7,6 +7,9 @@
 #     LSM labels) redirected by a mount over /proc or by a symlink into it
 #     to another file; they must go to the real procfs file or nowhere.
 
+# Path resolution under attack: tests/run.sh runs this file a second time
+# with openat2 made unavailable (WARD_SECURITY_NO_OPENAT2=1).
+
 load helpers
 
 setup() {

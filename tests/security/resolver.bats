@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# The suite runs twice: with openat2(2) and with the fallback walk
-# (WARD_SECURITY_NO_OPENAT2=1, see helpers.bash). This checks that the
-# parameter really reaches ward and selects the resolver, so that the second
-# run attacks the fallback and not openat2 again.
+# The suites that attack path resolution run twice: with openat2(2) and
+# with the fallback walk (tests/run.sh sets WARD_SECURITY_NO_OPENAT2=1, see
+# helpers.bash). This checks that the parameter really reaches ward and
+# selects the resolver, so that the second run attacks the fallback and not
+# openat2 again.
 
 load helpers
 
