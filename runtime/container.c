@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "landlock.h"
 #include "log.h"
+#include "egress.h"
 #include "policy_eval.h"
 #include "spawn.h"
 #include "terminal.h"
@@ -376,6 +377,9 @@ static int create_steps(struct container *c, struct undo *u, struct ward_error *
 	ward_debug("create %s: rootfs %s, cgroup %s", c->id, c->rootfs, c->cgroup->path);
 	/* Limits and the device policy are in place before init joins. */
 	if (cgroup_apply_resources(c->cgroup, l ? l->resources : NULL, true, err) < 0)
+		return -1;
+	/* The egress filter too: init is born under it. */
+	if (egress_apply(c->cgroup, c->spec, err) < 0)
 		return -1;
 
 	sp.state = &st;

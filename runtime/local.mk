@@ -59,6 +59,7 @@ libward_a_SOURCES += \
 	runtime/policy_eval.h runtime/policy.c runtime/audit.c \
 	runtime/policy_rules_process.c runtime/policy_rules_isolation.c \
 	runtime/policy_rules_host.c runtime/policy_rules_limits.c runtime/policy_uidrange.c \
+	runtime/policy_egress.c runtime/egress.h runtime/egress_prog.c runtime/egress.c \
 	runtime/cmd_policy.c
 
 # checkpoint and restore through criu's RPC service (criu swrk)

@@ -155,26 +155,6 @@ static int choose_profile(struct policy_eval *x, struct ward_error *err)
 	return 0;
 }
 
-/* The egress section is part of the schema, but this ward cannot filter
- * connections yet: fail closed rather than run a pod the admin meant to
- * confine as if it were. */
-static void egress_unsupported(struct policy_eval *x)
-{
-	const struct policy_egress *e = &x->prof->egress;
-	char msg[256];
-
-	if (e->mode == POLICY_OFF)
-		return;
-	snprintf(msg, sizeof(msg), "egress filtering is not implemented by this ward");
-	if (e->mode == POLICY_ENFORCE && x->n_denied++ == 0)
-		snprintf(x->denial, sizeof(x->denial), "policy %s: egress: %s", x->prof->name, msg);
-	if (x->report)
-		fprintf(x->report, "%-7s %-18s %s: %s\n", e->mode == POLICY_ENFORCE ? "deny" : "audit",
-			"egress", "egress", msg);
-	if (!x->dry_run)
-		audit_record(x, "egress", e->mode == POLICY_ENFORCE ? "deny" : "audit", "egress", msg);
-}
-
 int policy_evaluate(struct policy_eval *x, struct ward_error *err)
 {
 	x->audit_fd = -1;
@@ -192,7 +172,7 @@ int policy_evaluate(struct policy_eval *x, struct ward_error *err)
 	policy_rules_isolation(x);
 	policy_rules_host(x);
 	policy_rules_limits(x);
-	egress_unsupported(x);
+	policy_rule_egress(x);
 	if (x->n_denied == 0)
 		policy_rule_userns(x);
 	if (x->n_denied) {

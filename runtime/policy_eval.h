@@ -91,6 +91,8 @@ void policy_rules_process(struct policy_eval *x);   /* capabilities, NNP, seccom
 void policy_rules_isolation(struct policy_eval *x); /* namespaces, kernel fs, masked, sysctls */
 void policy_rules_host(struct policy_eval *x);      /* host paths, hooks, devices */
 void policy_rules_limits(struct policy_eval *x);    /* resources, landlock */
+/* egress (policy_egress.c): the allowlist for egress.c, or its audit line */
+void policy_rule_egress(struct policy_eval *x);
 
 /* ---- policy_uidrange.c ---- */
 /* The userNamespace rule: runs last, and only for a spec nothing refused

@@ -22,6 +22,7 @@
 #include "checkpoint.h"
 #include "checkpoint_rpc.h"
 #include "criu_rpc.h"
+#include "egress.h"
 #include "foreground.h"
 #include "fs.h"
 #include "log.h"
@@ -430,7 +431,7 @@ static int restore_steps(struct restore_ctx *r, const struct cr_opts *o, struct 
 		return -1;
 	u->steps[u->n++] = RU_CGROUP;
 	if (cgroup_apply_resources(c->cgroup, l ? l->resources : NULL, true, err) < 0 ||
-	    make_mountpoints(c, err) < 0)
+	    egress_apply(c->cgroup, c->spec, err) < 0 || make_mountpoints(c, err) < 0)
 		return -1;
 	if (cr_base_opts(o, &rpc, false, "restore.log", &image_fd, &work_fd, &log_path, err) < 0)
 		goto out;

@@ -64,3 +64,9 @@ tests_tools_seccomp_listener_LDADD = $(YAJL_LIBS) $(SECCOMP_LIBS)
 # start-up benchmark helper (tests/bench/run.sh, `make bench`)
 noinst_PROGRAMS += tests/bench/benchtool
 tests_bench_benchtool_SOURCES = tests/bench/benchtool.c
+
+# egress filter programs (runtime/egress_prog.c, egress.c); root
+check_PROGRAMS += tests/unit/test_egress
+TESTS += tests/unit/test_egress
+tests_unit_test_egress_SOURCES = tests/unit/test_egress.c tests/unit/tap.h
+tests_unit_test_egress_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
