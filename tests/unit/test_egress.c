@@ -48,10 +48,13 @@ static const struct policy_net *allowlist(size_t *n)
 	return l;
 }
 
+/* A TCP connect carried by the first sendto (MSG_FASTOPEN). */
+#define FASTOPEN 100
+
 struct probe {
 	const char *addr;
 	int port;
-	int type; /* SOCK_STREAM: connect; SOCK_DGRAM: sendto */
+	int type; /* SOCK_STREAM: connect; SOCK_DGRAM: sendto; FASTOPEN: TCP sendto */
 	bool allowed;
 };
 
@@ -88,6 +91,9 @@ static const struct probe probes[] = {
 	{ "::ffff:127.0.0.1", 9, SOCK_STREAM, true },
 	{ "::ffff:8.8.8.8", 53, SOCK_DGRAM, false },
 	{ "::ffff:192.0.2.53", 53, SOCK_DGRAM, true },
+	{ "10.1.3.3", 443, FASTOPEN, false },
+	{ "10.1.2.3", 443, FASTOPEN, true },
+	{ "::ffff:10.1.3.3", 443, FASTOPEN, false },
 };
 #define N_PROBES (sizeof(probes) / sizeof(probes[0]))
 
@@ -111,11 +117,13 @@ static char try(const struct probe *p)
 	} else {
 		return 2;
 	}
-	fd = socket(ss.ss_family, p->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, (p->type == FASTOPEN ? SOCK_STREAM : p->type) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return 2;
 	if (p->type == SOCK_STREAM)
 		r = connect(fd, (struct sockaddr *)&ss, len);
+	else if (p->type == FASTOPEN)
+		r = (int)sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&ss, len);
 	else
 		r = (int)sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len);
 	int e = errno;
@@ -205,7 +213,10 @@ static void test_verdicts(void)
 	if (ok(r == (ssize_t)sizeof(got), "the probe ran in the cgroup"))
 		for (size_t i = 0; i < N_PROBES; i++)
 			ok(got[i] == (probes[i].allowed ? 1 : 0), "%s %s port %d: %s (got %d)",
-			   probes[i].type == SOCK_STREAM ? "tcp connect" : "udp sendto", probes[i].addr,
+			   probes[i].type == SOCK_STREAM ? "tcp connect"
+			   : probes[i].type == FASTOPEN	 ? "tcp fast open"
+							 : "udp sendto",
+			   probes[i].addr,
 			   probes[i].port, probes[i].allowed ? "allowed" : "refused", got[i]);
 	/* A process of the cgroup is gone; the programs go with the cgroup. */
 	if (cgfd >= 0)
