@@ -737,7 +737,7 @@ static void rpc_update(struct call *call, const uint8_t *data, size_t len)
 
 static void rpc_checkpoint(struct call *call, const uint8_t *data, size_t len)
 {
-	call_error(call, ST_UNIMPLEMENTED, "checkpoint is not supported by the ward runtime yet");
+	call_error(call, ST_UNIMPLEMENTED, "checkpoint through the shim is not supported yet (use ward checkpoint)");
 }
 
 static const struct {
