@@ -42,7 +42,25 @@ struct container {
 	 * made by the parent like mount_fds; valid when rootfs_idmapped. */
 	bool rootfs_idmapped;
 	int rootfs_tree;
+	/* mountsrc.c: per spec->mounts[] entry, an O_PATH fd of the bind
+	 * source opened with host privileges in init's mount namespace, or
+	 * -1; NULL when none. Only in init. */
+	int *mount_src_fds;
 };
+
+/* ---- mountsrc.c: bind sources a user namespace could not reach ---- */
+/* Whether init should ask for its bind sources (a new user namespace). */
+bool mountsrc_wanted(const struct container *c);
+/* Init, before its mounts: ask and collect the fds into c->mount_src_fds
+ * (until the parent's MOUNT_SOURCES_DONE; an ERROR or EOF fails). */
+int mountsrc_request(struct container *c, int sock, struct ward_error *err);
+/* Init, after its mounts: close what mounts_setup left and free the array. */
+void mountsrc_release(struct container *c);
+/* Parent, on SYNC_MOUNT_SOURCES from `pid`: a helper with host privileges
+ * joins pid's mount namespace, opens every bind source there and sends
+ * the fds to init over `sock`; then the parent sends MOUNT_SOURCES_DONE.
+ * Fails with the helper's own error (a source that cannot be opened). */
+int mountsrc_serve(const struct container *c, int sock, pid_t pid, struct ward_error *err);
 
 /* ---- container.c: orchestration (parent side) ---- */
 void container_free(struct container *c);

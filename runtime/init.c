@@ -391,7 +391,15 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 		return -1;
 	ward_debug("init of %s: in its namespaces", c->id);
 
-	if (rootfs_prepare(c, err) < 0 || mounts_setup(c, err) < 0 || devices_setup(c, err) < 0)
+	/* Bind sources opened with host privileges (mountsrc.c). */
+	if (mountsrc_wanted(c) && mountsrc_request(c, sp->sync_fd[1], err) < 0)
+		return -1;
+	if (rootfs_prepare(c, err) < 0 || mounts_setup(c, err) < 0) {
+		mountsrc_release(c);
+		return -1;
+	}
+	mountsrc_release(c);
+	if (devices_setup(c, err) < 0)
 		return -1;
 	ward_debug("init of %s: %zu mounts and the devices are in place", c->id, s->n_mounts);
 	/* The seccomp agent is told our host pid too. */

@@ -47,7 +47,7 @@ libward_a_SOURCES += \
 	runtime/cmd_ps.c runtime/cmd_pause.c runtime/cmd_update.c runtime/cmd_events.c
 
 # id-mapped mounts (runtime/idmap.c)
-libward_a_SOURCES += runtime/idmap.c
+libward_a_SOURCES += runtime/idmap.c runtime/mountsrc.c
 
 # exec, and the foreground relay shared with run
 libward_a_SOURCES += \

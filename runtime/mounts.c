@@ -250,7 +250,7 @@ static int new_fs(int rootfd, const char *source, int dstfd, const char *dest, c
 
 /* `tree`: an id-mapped copy of the source (idmap.c) to attach, or -1. */
 static int mount_bind(struct container *c, int rootfd, const struct spec_mount *m, const char *dest,
-		      struct mount_opts *o, int tree, struct ward_error *err)
+		      struct mount_opts *o, int tree, int src_fd, struct ward_error *err)
 {
 	cleanup_free char *src = NULL;
 	cleanup_close int srcfd = -1, dstfd = -1, mfd = -1, own_tree = -1;
@@ -265,7 +265,10 @@ static int mount_bind(struct container *c, int rootfd, const struct spec_mount *
 		src = NULL;
 	if (!src)
 		return ward_error_set(err, ENOMEM, "bind source");
-	srcfd = tree >= 0 ? fcntl(tree, F_DUPFD_CLOEXEC, 0) : open(src, O_PATH | O_CLOEXEC);
+	/* src_fd: the source as the host opened it (mountsrc.c) */
+	srcfd = tree >= 0     ? fcntl(tree, F_DUPFD_CLOEXEC, 0) :
+		src_fd >= 0   ? fcntl(src_fd, F_DUPFD_CLOEXEC, 0) :
+				open(src, O_PATH | O_CLOEXEC);
 	if (srcfd < 0 || fstat(srcfd, &st) < 0)
 		return ward_error_errno(err, "bind source %s", src);
 	if (check_proc_dest(dest, NULL, srcfd, err) < 0)
@@ -478,7 +481,7 @@ static int mount_generic(struct container *c, int rootfd, const struct spec_moun
 
 /* `tree`: the id-mapped copy the parent made for this mount, or -1. */
 static int mount_one(struct container *c, int rootfd, const struct spec_mount *m, int tree,
-		     struct ward_error *err)
+		     int src_fd, struct ward_error *err)
 {
 	cleanup_mountopts struct mount_opts o = { 0 };
 	cleanup_free char *dest = fs_path_clean(m->destination);
@@ -506,7 +509,7 @@ static int mount_one(struct container *c, int rootfd, const struct spec_mount *m
 
 	/* The "bind" option decides, whatever the type says (runc). */
 	if (o.flags & MS_BIND)
-		return mount_bind(c, rootfd, m, dest, &o, tree, err);
+		return mount_bind(c, rootfd, m, dest, &o, tree, src_fd, err);
 	if (strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0)
 		return mount_procsys(c, rootfd, m, dest, &o, err);
 	if (strcmp(type, "cgroup") == 0) {
@@ -544,7 +547,13 @@ int mounts_setup(struct container *c, struct ward_error *err)
 	for (size_t i = 0; i < c->spec->n_mounts; i++) {
 		const struct spec_mount *m = &c->spec->mounts[i];
 		int tree = c->mount_fds ? c->mount_fds[i] : -1;
-		int r = mount_one(c, rootfd, m, tree, err);
+		int src_fd = c->mount_src_fds ? c->mount_src_fds[i] : -1;
+		int r = mount_one(c, rootfd, m, tree, src_fd, err);
+
+		if (src_fd >= 0) {
+			close(src_fd);
+			c->mount_src_fds[i] = -1;
+		}
 
 		/* An attached tree is the mount now; the fd is done with. */
 		if (tree >= 0) {

@@ -131,6 +131,10 @@ static int serve_child(struct spawn *sp, struct ward_error *err)
 			if (run_create_hooks(sp, err) < 0)
 				return -1;
 			break;
+		case SYNC_MOUNT_SOURCES:
+			if (mountsrc_serve(c, sp->sync_fd[0], x.pid > 0 ? x.pid : sp->child_pid, err) < 0)
+				return -1;
+			break;
 		case SYNC_CONSOLE:
 			if (x.fd < 0)
 				return ward_error_set(err, EPROTO, "console message without a pty");

@@ -19,6 +19,9 @@ static const char *const type_names[] = {
 	[SYNC_CONSOLE] = "console",
 	[SYNC_READY] = "ready",
 	[SYNC_ERROR] = "error",
+	[SYNC_MOUNT_SOURCES] = "mount-sources",
+	[SYNC_MOUNT_SOURCE] = "mount-source",
+	[SYNC_MOUNT_SOURCES_DONE] = "mount-sources-done",
 };
 
 const char *sync_type_name(uint32_t type)

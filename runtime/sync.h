@@ -10,6 +10,11 @@
  *                                   [pid ns needs a fork:]
  *                       ◄────────── INIT_PID from the new init; the kernel
  *                                   attaches its pid (SCM_CREDENTIALS)
+ *                                   [user namespace and bind mounts:]
+ *                       ◄────────── MOUNT_SOURCES (open my bind sources)
+ *   a helper in init's mount ns
+ *   sends MOUNT_SOURCE + fd each ►  (mounts[pid]'s source, O_PATH)
+ *   helper exited 0: DONE ───────►  mounts, binding from those fds
  *                       ◄────────── HOOKS   (mounts done, before pivot)
  *   prestart + createRuntime,
  *   HOOKS_DONE (with init pid) ──►  createContainer hooks, pivot, ...
@@ -36,6 +41,9 @@ enum sync_type {
 	SYNC_CONSOLE,
 	SYNC_READY,
 	SYNC_ERROR,
+	SYNC_MOUNT_SOURCES,      /* init: open my bind sources, please */
+	SYNC_MOUNT_SOURCE,       /* helper: O_PATH fd of mounts[pid]'s source */
+	SYNC_MOUNT_SOURCES_DONE, /* parent: the helper sent them all */
 };
 
 struct sync_msg {

@@ -81,3 +81,31 @@ teardown() { teardown_bundle; }
 	assert_failure 1
 	[ ! -e "$WARD_ROOT/ct" ] || fail "state directory left behind"
 }
+
+@test "bind sources the user namespace cannot reach (a 0700 directory of host root's) are opened with host privileges" {
+	local secret=$TEST_DIR/secret
+	mkdir -p "$secret/dir"
+	echo dir-content >"$secret/dir/f"
+	echo file-content >"$secret/file"
+	chmod 755 "$secret/dir"
+	chmod 644 "$secret/dir/f" "$secret/file"
+	chmod 700 "$secret" # host root's: the container's uid 100000 cannot search it
+	mkdir -p "$BUNDLE/rootfs/mnt/d"
+	touch "$BUNDLE/rootfs/mnt/f"
+	update_config --arg d "$secret/dir" --arg f "$secret/file" '.mounts += [
+		{"destination": "/mnt/d", "type": "bind", "source": $d, "options": ["rbind", "ro"]},
+		{"destination": "/mnt/f", "type": "bind", "source": $f, "options": ["bind"]}]'
+	set_cmd 'cat /mnt/d/f /mnt/f; touch /mnt/d/new 2>/dev/null || echo read-only; ls /mnt/d'
+	run ward run ct
+	assert_success
+	assert_output $'dir-content\nfile-content\nread-only\nf'
+	# a missing source is still an error naming it (not EACCES), and the
+	# failed create ends: nothing waits on the other side, nothing is left
+	update_config --arg s "$secret/missing" '.mounts += [{"destination": "/mnt/d", "type": "bind", "source": $s, "options": ["bind"]}]'
+	run timeout 60 "$WARD" --root "$WARD_ROOT" run ct2
+	assert_failure
+	[ "$status" -ne 124 ] || fail "create hung"
+	assert_output_contains "$secret/missing"
+	grep -qi "no such file or directory" <<<"$output" || fail "not ENOENT: $output"
+	[ ! -e "$WARD_ROOT/ct2" ] || fail "state directory left behind"
+}
