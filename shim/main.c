@@ -144,7 +144,7 @@ static int cmd_start(void)
 static int cmd_delete(void)
 {
 	struct container ct = { 0 };
-	_cleanup_free_ char *cwd = getcwd(NULL, 0), *opts = NULL, *binary = NULL, *root = NULL;
+	_cleanup_free_ char *cwd = getcwd(NULL, 0), *opts = NULL, *binary = NULL, *root = NULL, *policy = NULL;
 	const char *args[] = { "delete", "--force", shim_id, NULL };
 	int none[3] = { -1, -1, -1 };
 	struct rt_result res;
@@ -159,20 +159,22 @@ static int cmd_delete(void)
 		_cleanup_free_ char *p = xasprintf("%s/ward-shim.opts", ct.bundle);
 		opts = read_file_str(p, 8192);
 	}
+	/* BINARY\nROOT\nPOLICY\n as Create wrote them (POLICY may be empty) */
 	if (opts) {
-		char *nl = strchr(opts, '\n');
-		if (nl) {
-			*nl = 0;
-			binary = strdup(opts);
-			root = strdup(nl + 1);
-			nl = strchr(root, '\n');
-			if (nl)
-				*nl = 0;
+		char *rest = opts, *line[3] = { NULL, NULL, NULL };
+		for (int k = 0; k < 3 && rest; k++)
+			line[k] = strsep(&rest, "\n");
+		if (line[0] && line[1]) {
+			binary = strdup(line[0]);
+			root = strdup(line[1]);
+			if (line[2] && *line[2])
+				policy = strdup(line[2]);
 		}
 	}
 	if (!binary)
 		binary = rt_default_binary();
 	ct.binary = binary;
+	ct.policy = policy;
 	ct.root = root ? root : xasprintf("/run/containerd/ward/%s", shim_namespace);
 	if (rt_run(&ct, args, none, false, &res) < 0)
 		fprintf(stderr, "%s delete %s: %s\n", ct.binary, shim_id, res.err ? res.err : "failed");

@@ -119,6 +119,7 @@ void ct_free(struct container *ct)
 	free(ct->bundle);
 	free(ct->binary);
 	free(ct->root);
+	free(ct->policy);
 	free(ct->cg_memory);
 	free(ct->cg_cpuacct);
 	free(ct->cg_cpu);

@@ -107,6 +107,10 @@ int rt_run(struct container *ct, const char *const *args, const int fds[3], bool
 	argv[n++] = log_path;
 	argv[n++] = "--log-format";
 	argv[n++] = "json";
+	if (ct->policy) {
+		argv[n++] = "--policy";
+		argv[n++] = ct->policy;
+	}
 	for (; *args && n < 63; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;

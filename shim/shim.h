@@ -114,6 +114,7 @@ struct proc {
 struct container {
 	char *id, *bundle;
 	char *binary, *root; /* runtime binary and its --root */
+	char *policy;        /* --policy FILE for every call, NULL: the runtime's default */
 	char *cg_memory, *cg_cpuacct, *cg_cpu, *cg_pids, *cg_unified;
 	bool mounted; /* we mounted BUNDLE/rootfs */
 	bool paused;

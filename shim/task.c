@@ -47,8 +47,10 @@ static int read_pid(const char *path)
 	return s ? atoi(s) : -1;
 }
 
-/* `Key = "value"` lines of a runtime options TOML (ConfigPath/ConfigBody) */
-static void toml_opts(const char *text, char **binary, char **root)
+/* `Key = "value"` lines of a runtime options TOML (ConfigPath/ConfigBody):
+ * BinaryName, Root, and Policy (the node policy file handed to the runtime
+ * as --policy, so that each runtime handler can carry its own policy). */
+static void toml_opts(const char *text, char **binary, char **root, char **policy)
 {
 	_cleanup_free_ char *copy = strdup(text);
 	char *save = NULL;
@@ -62,11 +64,14 @@ static void toml_opts(const char *text, char **binary, char **root)
 		} else if (!strcmp(key, "Root") || !strcmp(key, "root")) {
 			free(*root);
 			*root = strdup(val);
+		} else if (!strcmp(key, "Policy") || !strcmp(key, "policy")) {
+			free(*policy);
+			*policy = strdup(val);
 		}
 	}
 }
 
-static void parse_options(const Wshim__Any *any, char **binary, char **root)
+static void parse_options(const Wshim__Any *any, char **binary, char **root, char **policy)
 {
 	if (!any || !any->type_url || !any->value.len)
 		return;
@@ -90,10 +95,10 @@ static void parse_options(const Wshim__Any *any, char **binary, char **root)
 		if (*o->config_path) {
 			_cleanup_free_ char *t = read_file_str(o->config_path, 65536);
 			if (t)
-				toml_opts(t, binary, root);
+				toml_opts(t, binary, root, policy);
 		}
 		if (*o->config_body)
-			toml_opts(o->config_body, binary, root);
+			toml_opts(o->config_body, binary, root, policy);
 		wshim__runtime_options__free_unpacked(o, NULL);
 	}
 }
@@ -136,7 +141,7 @@ static void rpc_create(struct call *call, const uint8_t *data, size_t len)
 	ct->id = strdup(r->id);
 	ct->bundle = strdup(r->bundle);
 	ct->binary = rt_default_binary();
-	parse_options(r->options, &ct->binary, &rootdir);
+	parse_options(r->options, &ct->binary, &rootdir, &ct->policy);
 	ct->root = xasprintf("%s/%s", rootdir ? rootdir : "/run/containerd/ward", shim_namespace);
 	ct->init.ct = ct;
 	ct->init.terminal = r->terminal;
@@ -146,7 +151,7 @@ static void rpc_create(struct call *call, const uint8_t *data, size_t len)
 	/* `delete` after a crash needs to know what ran the container */
 	optfile = xasprintf("%s/ward-shim.opts", ct->bundle);
 	{
-		_cleanup_free_ char *o = xasprintf("%s\n%s\n", ct->binary, ct->root);
+		_cleanup_free_ char *o = xasprintf("%s\n%s\n%s\n", ct->binary, ct->root, ct->policy ? ct->policy : "");
 		write_file_str(optfile, o, strlen(o));
 	}
 
