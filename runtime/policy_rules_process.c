@@ -14,6 +14,43 @@ static bool in_list(const struct spec_strv *v, const char *s)
 	return false;
 }
 
+/* The pod's sandbox ("pause") container, as containerd and CRI-O mark it:
+ * the pod spec does not shape it and it needs no capability, yet containerd
+ * gives it the default set. Marking a container so only costs it its
+ * capabilities. */
+static bool is_cri_sandbox(const struct spec *s)
+{
+	const char *a = spec_annotation(s, "io.kubernetes.cri.container-type");
+	const char *b = spec_annotation(s, "io.kubernetes.cri-o.ContainerType");
+
+	return (a && strcmp(a, "sandbox") == 0) || (b && strcmp(b, "sandbox") == 0);
+}
+
+/* Drop from v what the rule does not allow (a sandbox's capabilities), one
+ * verdict naming them all. */
+static void drop_disallowed(struct policy_eval *x, const struct policy_rule *r, struct spec_strv *v,
+			    const char *field)
+{
+	char dropped[400] = "";
+	size_t k = 0, n = 0;
+
+	for (size_t i = 0; i < v->len; i++) {
+		if (in_list(&r->allowed, v->items[i])) {
+			v->items[k++] = v->items[i];
+			continue;
+		}
+		if (n < sizeof(dropped))
+			n += (size_t)snprintf(dropped + n, sizeof(dropped) - n, "%s%s", n ? " " : "", v->items[i]);
+		free(v->items[i]);
+	}
+	if (k == v->len)
+		return;
+	v->len = k;
+	if (v->items)
+		v->items[k] = NULL;
+	policy_filled(x, RULE_CAPABILITIES, field, "dropped from the pod's sandbox container: %s", dropped);
+}
+
 /* Each capability beyond the allowed set, once, at the first set holding it. */
 static void rule_capabilities(struct policy_eval *x)
 {
@@ -25,6 +62,17 @@ static void rule_capabilities(struct policy_eval *x)
 
 	if (r->mode == POLICY_OFF || c == NULL)
 		return;
+	if (r->mode != POLICY_AUDIT && is_cri_sandbox(x->spec)) {
+		struct spec_capabilities *w = x->spec->process->capabilities;
+		struct spec_strv *all[] = { &w->bounding, &w->effective, &w->permitted, &w->inheritable,
+					    &w->ambient };
+		for (size_t s = 0; s < 5; s++) {
+			char field[64];
+			snprintf(field, sizeof(field), "process.capabilities.%s", names[s]);
+			drop_disallowed(x, r, all[s], field);
+		}
+		return;
+	}
 	const struct spec_strv *sets[] = { &c->bounding, &c->effective, &c->permitted,
 					   &c->inheritable, &c->ambient };
 	for (size_t s = 0; s < 5; s++)
