@@ -206,7 +206,7 @@ static bool cap_allowed(const struct policy_rule *r, const char *cap)
 }
 
 int policy_check_exec(const char *policy_path, const char *id, const struct spec *config,
-		      const struct spec_process *p, struct ward_error *err)
+		      struct spec_process *p, struct ward_error *err)
 {
 	cleanup_policy struct ward_policy *pol = NULL;
 	const struct policy_profile *prof;
@@ -235,6 +235,10 @@ int policy_check_exec(const char *policy_path, const char *id, const struct spec
 							      prof->name, id, sets[s]->items[i]);
 	}
 	r = &prof->rules[RULE_NO_NEW_PRIVILEGES];
+	/* containerd builds the exec's process from its own copy of the
+	 * config, which never saw what create filled in */
+	if (r->mode == POLICY_DEFAULT)
+		p->no_new_privileges = true;
 	if (r->mode == POLICY_ENFORCE && !p->no_new_privileges)
 		return refuse(err, "policy %s: exec into %s: noNewPrivileges is required",
 				      prof->name, id);

@@ -112,8 +112,9 @@ void audit_record(struct policy_eval *x, const char *rule, const char *verdict,
 /* ---- exec ---- */
 /* `ward exec` into a container created under a profile: the process may
  * not hold capabilities beyond what the profile allows, nor drop
- * noNewPrivileges where it is required. No policy: returns 0. */
+ * noNewPrivileges where it is required; where the profile fills it
+ * (default mode), p gets it. No policy: returns 0. */
 int policy_check_exec(const char *policy_path, const char *id, const struct spec *config,
-		      const struct spec_process *p, struct ward_error *err);
+		      struct spec_process *p, struct ward_error *err);
 
 #endif
