@@ -1,15 +1,17 @@
 #!/usr/bin/python3
 """A small CRI client (runtime.v1) with hand-encoded protobuf, for tests.
 
-  cri.py SOCKET runp NAME HANDLER CGROUP_PARENT         -> pod id
-  cri.py SOCKET create POD NAME CGROUP_PARENT IMAGE ARG... -> container id
+  cri.py SOCKET runp [OPT] NAME HANDLER CGROUP_PARENT   -> pod id
+  cri.py SOCKET create [OPT] POD NAME CGROUP_PARENT IMAGE ARG... -> container id
   cri.py SOCKET start|stop|rm ID
   cri.py SOCKET exec ID TIMEOUT CMD...                  -> {"stdout","stderr","exit_code"}
   cri.py SOCKET status ID                               -> {"state","exit_code","reason"}
   cri.py SOCKET stats ID                                -> {"cpu","memory"}
   cri.py SOCKET stopp|rmp POD
 
-The sandbox is host-network (no CNI). Field numbers are those of
+The sandbox is host-network (no CNI) unless runp has --pod-network (its own
+network namespace: containerd sets it up through CNI). OPT: --privileged
+(runp, create), --drop-all-caps and --add-cap CAP (create). Field numbers are those of
 k8s.io/cri-api runtime/v1 api.proto. gRPC errors: message on stderr, exit 2.
 """
 import json
@@ -78,12 +80,44 @@ def first(d, num, default=None):
     return v[0] if v else default
 
 
-def sandbox_config(name, cgparent):
+def sandbox_config(name, cgparent, opts=()):
     meta = ln(1, name) + ln(2, name + "-uid") + ln(3, "default") + vi(4, 0)
-    nsopts = vi(1, 2) + vi(2, 1) + vi(3, 1)  # network NODE, pid/ipc POD
-    linux = ln(1, cgparent) + ln(2, ln(1, nsopts))
+    # network NODE (POD, 0, with --pod-network), pid/ipc CONTAINER
+    nsopts = (b"" if "--pod-network" in opts else vi(1, 2)) + vi(2, 1) + vi(3, 1)
+    sec = ln(1, nsopts) + (vi(6, 1) if "--privileged" in opts else b"")
+    linux = ln(1, cgparent) + ln(2, sec)
     # no hostname: a host-network pod shares the node's UTS namespace
     return ln(1, meta) + ln(8, linux)
+
+
+def options(args):
+    """leading --flags (--add-cap takes a value), the rest"""
+    opts = []
+    while args and args[0].startswith("--"):
+        n = 2 if args[0] == "--add-cap" else 1
+        opts, args = opts + args[:n], args[n:]
+    return opts, args
+
+
+# what the kubelet sends for procMount Default (all but privileged containers)
+MASKED = ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+          "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+          "/sys/devices/virtual/powercap"]
+READONLY = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+
+
+def container_security(opts):
+    """LinuxContainerConfig.security_context: capabilities 1 (add 1, drop 2),
+    privileged 2, masked_paths 13, readonly_paths 14"""
+    caps = b"".join(ln(1, opts[i + 1]) for i, o in enumerate(opts) if o == "--add-cap")
+    if "--drop-all-caps" in opts:
+        caps += ln(2, "ALL")
+    sec = ln(1, caps) if caps else b""
+    if "--privileged" in opts:
+        sec += vi(2, 1)
+    else:
+        sec += b"".join(ln(13, p) for p in MASKED) + b"".join(ln(14, p) for p in READONLY)
+    return ln(2, sec)
 
 
 def main():
@@ -96,16 +130,18 @@ def main():
         return decode(f(body, timeout=timeout))
 
     try:
+        opts, args = options(args)
         if cmd == "runp":
             name, handler, cgparent = args
-            r = call("RunPodSandbox", ln(1, sandbox_config(name, cgparent)) + ln(2, handler))
+            r = call("RunPodSandbox", ln(1, sandbox_config(name, cgparent, opts)) + ln(2, handler))
             print(first(r, 1).decode())
         elif cmd == "create":
             pod, name, cgparent, image = args[:4]
             cfg = ln(1, ln(1, name)) + ln(2, ln(1, image))
             for a in args[4:]:
                 cfg += ln(3, a)
-            body = ln(1, pod) + ln(2, cfg) + ln(3, sandbox_config(pod_name(pod, call), cgparent))
+            cfg += ln(15, container_security(opts))
+            body = ln(1, pod) + ln(2, cfg) + ln(3, sandbox_config(pod_name(pod, call), cgparent, opts))
             r = call("CreateContainer", body)
             print(first(r, 1).decode())
         elif cmd in ("start", "rm"):
