@@ -1,0 +1,272 @@
+#!/usr/bin/env bats
+# contrib/kubernetes/install.sh against a real containerd 1.6 (private
+# socket, root, state and config under a temp dir): it installs the binaries,
+# the node policy and the "ward" runtime handler into that containerd's
+# config, restarts it through --restart-cmd, and a CRI client then runs pods
+# under the installed restricted policy. uninstall restores every file byte
+# for byte. Nothing is written to the host's /usr/local/bin, /etc/ward or
+# /etc/containerd.
+
+load helpers
+load shim_helpers
+
+CRI=$SRC_DIR/tests/tools/cri.py
+INSTALL=$SRC_DIR/contrib/kubernetes/install.sh
+
+setup_file() {
+	is_ward || skip "installs ward (WARD=$WARD)"
+	/usr/bin/python3 -c 'import grpc' 2>/dev/null || skip "python3-grpcio is not installed"
+	command -v busybox >/dev/null || skip "busybox is not installed"
+	[ -x /usr/lib/cni/static ] && [ -x /usr/lib/cni/loopback ] ||
+		skip "the CNI plugins (containernetworking-plugins) are not installed"
+	export CTRD_DISABLED=" "
+	# the pods' network namespaces: loopback (containerd adds it) and an
+	# address from the static IPAM plugin, on no host interface
+	ctrd_start "$(
+		cat <<-'TOML'
+			[plugins."io.containerd.grpc.v1.cri"]
+			  sandbox_image = "docker.io/library/wardbox:1"
+			  restrict_oom_score_adj = true
+			  stream_server_port = "0"
+			  enable_selinux = false
+			  netns_mounts_under_state_dir = true
+			  [plugins."io.containerd.grpc.v1.cri".containerd]
+			    snapshotter = "overlayfs"
+			  [plugins."io.containerd.grpc.v1.cri".cni]
+			    bin_dir = "/usr/lib/cni"
+			    conf_dir = "CNI_CONF"
+		TOML
+	)"
+	mkdir "$CTRD_DIR/cni"
+	sed -i "s|CNI_CONF|$CTRD_DIR/cni|" "$CTRD_DIR/config.toml"
+	cat >"$CTRD_DIR/cni/10-ward-test.conf" <<-'JSON'
+		{ "cniVersion": "0.4.0", "name": "ward-test", "type": "static",
+		  "ipam": { "type": "static", "addresses": [ { "address": "10.251.77.2/24" } ] } }
+	JSON
+	ctrd_kill
+	ctrd_run
+	/usr/bin/python3 "$SRC_DIR/tests/tools/oci_image.py" "$(command -v busybox)" "$CTRD_DIR/wardbox.tar" \
+		docker.io/library/wardbox:1 /bin/sleep 2147483647
+	ctr --address "$CTRD_DIR/containerd.sock" -n k8s.io images import "$CTRD_DIR/wardbox.tar" >/dev/null
+
+	# The shipped restricted policy, as a node whose containerd keeps its
+	# sandbox files under this test's root would have it: those directories
+	# added to the host paths allowed, the audit log in the test's dir.
+	NODE=$CTRD_DIR/node
+	mkdir -p "$NODE"
+	jq --arg r "$CTRD_DIR/root/io.containerd.grpc.v1.cri" --arg s "$CTRD_DIR/state/io.containerd.grpc.v1.cri" \
+		--arg log "$NODE/audit.log" \
+		'.auditLog = $log | .profiles.restricted.rules.hostPaths.allowed += [$r + "/sandboxes", $r + "/containers", $s + "/sandboxes"]' \
+		"$SRC_DIR/contrib/policy/restricted.json" >"$NODE/policy.json"
+	cp -p "$CTRD_DIR/config.toml" "$NODE/config.before"
+	export NODE
+}
+
+teardown_file() {
+	# containers of pods a failed test left (state under the shim's root)
+	local root=/run/containerd/ward/k8s.io id
+	if [ -n "${CTRD_DIR:-}" ]; then
+		"$WARD" --root "$root" list --format json 2>/dev/null |
+			jq -r --arg d "$CTRD_DIR/" '.[]? | select(.bundle | startswith($d)) | .id' |
+			while read -r id; do "$WARD" --root "$root" delete -f "$id" >/dev/null 2>&1; done
+	fi
+	ctrd_stop
+	local d
+	for d in /sys/fs/cgroup/*/ward-test/inst-*; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	return 0
+}
+
+setup() {
+	POD_NAME=inst-$(basename "$(mktemp -u XXXXXXXX)")
+	CGP=/ward-test/$POD_NAME
+	SOCK=$CTRD_DIR/containerd.sock
+	POD=
+}
+
+teardown() {
+	if [ -n "$POD" ]; then
+		cri stopp "$POD" >/dev/null 2>&1
+		cri rmp "$POD" >/dev/null 2>&1
+	fi
+	return 0
+}
+
+cri() { /usr/bin/python3 "$CRI" "$SOCK" "$@"; }
+
+# the installer on this test's node: every path under $NODE, containerd
+# restarted by stopping and starting the private one with the installed
+# bin dir (not the build dir) on its PATH, as /usr/local/bin is on a node's
+# (containerd 1.6 ignores runtime_path)
+node_install() {
+	SHIM_DIR=$NODE/bin "$INSTALL" "$@" --from "$(dirname "$WARD")" --bin-dir "$NODE/bin" \
+		--etc-dir "$NODE/etc/ward" --policy "$NODE/policy.json" \
+		--containerd-config "$CTRD_DIR/config.toml" --imports-dir "$NODE/etc/containerd/conf.d" \
+		--restart-cmd "bash -c '. $INTEGRATION_DIR/shim_helpers.bash && ctrd_kill && ctrd_run'"
+}
+
+@test "installer: install registers the handler and restarts containerd; install again changes nothing" {
+	local pid0 digest
+	pid0=$(cat "$CTRD_DIR/containerd.pid")
+	run node_install
+	assert_success
+	assert_output_contains "restarting containerd"
+	assert_output_contains "NODE_NAME is not set"
+	[ "$(cat "$CTRD_DIR/containerd.pid")" != "$pid0" ] || fail "containerd was not restarted"
+	cmp "$WARD" "$NODE/bin/ward"
+	cmp "$(dirname "$WARD")/containerd-shim-ward-v2" "$NODE/bin/containerd-shim-ward-v2"
+	cmp "$NODE/policy.json" "$NODE/etc/ward/policy.json"
+	grep -qxF "Policy = \"$NODE/etc/ward/policy.json\"" "$NODE/etc/ward/shim.toml"
+	grep -qxF "BinaryName = \"$NODE/bin/ward\"" "$NODE/etc/ward/shim.toml"
+	# containerd 1.x: the handler appended to the main config (an imported
+	# CRI section would replace the node's own)
+	cmp "$NODE/config.before" "$CTRD_DIR/config.toml.ward-orig"
+	cmp -n "$(stat -c %s "$NODE/config.before")" "$NODE/config.before" "$CTRD_DIR/config.toml"
+	grep -qxF '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ward]' "$CTRD_DIR/config.toml"
+	grep -qxF "  runtime_path = \"$NODE/bin/containerd-shim-ward-v2\"" "$CTRD_DIR/config.toml"
+	grep -qxF "    ConfigPath = \"$NODE/etc/ward/shim.toml\"" "$CTRD_DIR/config.toml"
+	[ ! -e "$NODE/etc/containerd" ] || fail "a drop-in for containerd 1.x: $(ls -R "$NODE/etc/containerd")"
+
+	digest=$(find "$NODE/bin" "$NODE/etc" "$CTRD_DIR/config.toml" -type f -exec sha256sum {} + | sort)
+	pid0=$(cat "$CTRD_DIR/containerd.pid")
+	run node_install
+	assert_success
+	refute_output_contains "wrote"
+	refute_output_contains "restarting"
+	[ "$(cat "$CTRD_DIR/containerd.pid")" = "$pid0" ] || fail "containerd restarted with nothing changed"
+	[ "$(find "$NODE/bin" "$NODE/etc" "$CTRD_DIR/config.toml" -type f -exec sha256sum {} + | sort)" = "$digest" ] ||
+		fail "the second install changed files"
+}
+
+@test "installer: a ward pod runs under the installed policy; privileged is refused with its message" {
+	[ -f "$NODE/etc/ward/installed" ] || skip "needs the install of the previous test"
+	run cri runp --pod-network "$POD_NAME" ward "$CGP"
+	assert_success
+	POD=$output
+
+	# an ordinary container (capabilities dropped, as Pod Security
+	# "restricted" requires) runs, with what the policy filled in (its
+	# process, pid 1 of its own pid namespace)
+	local c
+	c=$(cri create --drop-all-caps "$POD" app "$CGP" docker.io/library/wardbox:1 /bin/sleep 1000)
+	run cri start "$c"
+	assert_success
+	run cri exec "$c" 10 /bin/sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/1/status; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'
+	assert_success
+	[ "$(jq -r .exit_code <<<"$output")" = 0 ] || fail "exec: $output"
+	local out
+	out=$(jq -r .stdout <<<"$output")
+	grep -qx 'NoNewPrivs:[[:space:]]*1' <<<"$out" || fail "noNewPrivileges not set: $out"
+	grep -qx 'Seccomp:[[:space:]]*2' <<<"$out" || fail "no seccomp filter: $out"
+	grep -qx 1073741824 <<<"$out" || fail "no default memory limit: $out"
+	grep -q '"verdict"' "$NODE/audit.log" || fail "no audit line in $NODE/audit.log"
+	# an exec'd process too (containerd builds it from its own copy of the config)
+	run cri exec "$c" 10 /bin/grep NoNewPrivs /proc/self/status
+	assert_success
+	grep -qx 'NoNewPrivs:[[:space:]]*1' <<<"$(jq -r .stdout <<<"$output")" || fail "exec without noNewPrivileges: $output"
+
+	# containerd's default capabilities are refused
+	c=$(cri create "$POD" caps "$CGP" docker.io/library/wardbox:1 /bin/sleep 1000)
+	run cri start "$c"
+	assert_failure
+	assert_output_contains "policy restricted: process.capabilities"
+
+	# a privileged pod: its sandbox container runs without the capabilities
+	# containerd gives it; a privileged container in it is refused, and the
+	# CRI error carries the policy's message
+	cri stopp "$POD" && cri rmp "$POD"
+	POD=
+	run cri runp --pod-network --privileged "$POD_NAME-priv" ward "$CGP-priv"
+	assert_success
+	POD=$output
+	grep -q "dropped from the pod's sandbox container" "$NODE/audit.log" || fail "sandbox capabilities not dropped"
+	c=$(cri create --privileged "$POD" priv "$CGP-priv" docker.io/library/wardbox:1 /bin/sleep 1000)
+	run cri start "$c"
+	assert_failure
+	assert_output_contains "OCI runtime create failed: ward create failed: policy restricted: "
+}
+
+@test "installer: uninstall restores containerd's config byte for byte and removes what it wrote" {
+	[ -f "$NODE/etc/ward/installed" ] || skip "needs the install of the first test"
+	local pid0
+	pid0=$(cat "$CTRD_DIR/containerd.pid")
+	run node_install uninstall
+	assert_success
+	assert_output_contains "restored $CTRD_DIR/config.toml"
+	cmp "$NODE/config.before" "$CTRD_DIR/config.toml" || fail "config.toml differs from before the install"
+	[ "$(stat -c %a "$CTRD_DIR/config.toml")" = "$(stat -c %a "$NODE/config.before")" ]
+	[ ! -e "$CTRD_DIR/config.toml.ward-orig" ]
+	[ ! -e "$NODE/bin" ] && [ ! -e "$NODE/etc" ] || fail "left: $(find "$NODE/bin" "$NODE/etc" 2>/dev/null)"
+	[ "$(cat "$CTRD_DIR/containerd.pid")" != "$pid0" ] || fail "containerd was not restarted"
+
+	# containerd no longer knows the handler
+	run cri runp --pod-network "$POD_NAME" ward "$CGP"
+	assert_failure
+	POD=
+	assert_output_contains "ward"
+}
+
+@test "installer: containerd 2.x gets a drop-in and an imports line; the node is labelled and unlabelled" {
+	local d=$BATS_TEST_TMPDIR
+	# a config of containerd 2.x (version 3): nothing runs it here, the
+	# files are checked; kubectl is a script that records its arguments
+	printf '# node config\nversion = 3\nroot = "/var/lib/x"\n\n[plugins."io.containerd.cri.v1.images"]\n  snapshotter = "overlayfs"\n' >"$d/config.toml"
+	cp -p "$d/config.toml" "$d/config.before"
+	printf '#!/bin/sh\necho "$*" >>"%s/kubectl.log"\n' "$d" >"$d/kubectl"
+	chmod +x "$d/kubectl"
+	local args=(--from "$(dirname "$WARD")" --bin-dir "$d/bin" --etc-dir "$d/ward" --no-policy
+		--containerd-config "$d/config.toml" --imports-dir "$d/conf.d" --no-restart
+		--node node-1 --kubectl "$d/kubectl")
+	run "$INSTALL" "${args[@]}"
+	assert_success
+	assert_output_contains "restart containerd to apply it"
+	assert_output_contains "containerd config version 3"
+	run cat "$d/config.toml"
+	assert_output "# node config
+version = 3
+root = \"/var/lib/x\"
+
+imports = [\"$d/conf.d/ward.toml\"]
+
+[plugins.\"io.containerd.cri.v1.images\"]
+  snapshotter = \"overlayfs\""
+	grep -qxF '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.ward]' "$d/conf.d/ward.toml"
+	grep -qxF 'version = 3' "$d/conf.d/ward.toml"
+	! grep -q Policy "$d/ward/shim.toml" || fail "--no-policy wrote a Policy line"
+	[ "$(cat "$d/kubectl.log")" = "label node node-1 --overwrite ward.run/installed=true" ] || fail "kubectl: $(cat "$d/kubectl.log")"
+
+	# an existing imports array gets the drop-in in front
+	run "$INSTALL" uninstall "${args[@]}"
+	assert_success
+	cmp "$d/config.before" "$d/config.toml"
+	[ "$(tail -n 1 "$d/kubectl.log")" = "label node node-1 ward.run/installed-" ] || fail "kubectl: $(cat "$d/kubectl.log")"
+	[ ! -e "$d/bin" ] && [ ! -e "$d/ward" ] && [ ! -e "$d/conf.d" ] && [ ! -e "$d/config.toml.ward-orig" ]
+	sed -i 's|^root = .*|imports = ["/etc/containerd/other.toml"]|' "$d/config.toml"
+	run "$INSTALL" "${args[@]}"
+	assert_success
+	grep -qxF "imports = [\"$d/conf.d/ward.toml\", \"/etc/containerd/other.toml\"]" "$d/config.toml"
+	run "$INSTALL" uninstall "${args[@]}"
+	assert_success
+}
+
+@test "installer.yaml: the ConfigMap is contrib/policy/restricted.json, the RuntimeClass is runtimeclass.yaml's" {
+	/usr/bin/python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
+	run /usr/bin/python3 - "$SRC_DIR/contrib/kubernetes" "$SRC_DIR/contrib/policy/restricted.json" <<-'PY'
+		import sys, yaml
+		d, restricted = sys.argv[1], open(sys.argv[2]).read()
+		docs = {x["kind"]: x for x in yaml.safe_load_all(open(d + "/installer.yaml"))}
+		assert docs["ConfigMap"]["data"]["policy.json"] == restricted, "ConfigMap policy.json differs from restricted.json"
+		rc = yaml.safe_load(open(d + "/runtimeclass.yaml"))
+		assert docs["RuntimeClass"] == rc, "the RuntimeClass differs from runtimeclass.yaml"
+		assert rc["handler"] == "ward" and rc["scheduling"]["nodeSelector"] == {"ward.run/installed": "true"}
+		c = docs["DaemonSet"]["spec"]["template"]["spec"]["containers"][0]
+		assert "/opt/ward/install.sh install" in c["args"][0]
+		assert c["lifecycle"]["preStop"]["exec"]["command"] == ["/opt/ward/install.sh", "uninstall"]
+		env = {e["name"]: e.get("value") for e in c["env"]}
+		assert env["WARD_POLICY_SRC"] == "/config/policy.json"
+		print("ok")
+	PY
+	assert_success
+	assert_output ok
+}
