@@ -52,9 +52,9 @@ void container_free(struct container *c)
 	free(c);
 }
 
-int container_run_hooks(const struct spec_hook_list *list, const char *kind,
-			const struct ward_state *st, enum container_status status,
-			struct ward_error *err)
+int container_run_hooks_ctx(const struct spec_hook_list *list, const char *kind,
+			    const struct ward_state *st, enum container_status status,
+			    const struct hook_ctx *ctx, struct ward_error *err)
 {
 	cleanup_free char *json = NULL;
 
@@ -63,7 +63,18 @@ int container_run_hooks(const struct spec_hook_list *list, const char *kind,
 	json = state_oci_json(st, status, false, false);
 	if (json == NULL)
 		return ward_error_set(err, ENOMEM, "%s hooks: state JSON", kind);
-	return hooks_run(list, kind, json, err);
+	return hooks_run(list, kind, json, ctx, err);
+}
+
+int container_run_hooks(const struct spec_hook_list *list, const char *kind,
+			const struct ward_state *st, enum container_status status,
+			struct ward_error *err)
+{
+	/* `ward start` and `ward delete` may be run from anywhere: relative
+	 * paths in these hooks mean the bundle's, whoever calls. */
+	struct hook_ctx ctx = { .cwd = st->bundle };
+
+	return container_run_hooks_ctx(list, kind, st, status, &ctx, err);
 }
 
 /* ---- the policy seam ---- */

@@ -193,9 +193,15 @@ int process_confine(const struct spec *s, const struct spec_process *p, struct w
 		    struct exec_plan *plan, struct ward_error *err);
 
 /* ---- hooks.c (parent side and child side) ---- */
+/* Where a hook starts (NULL: our cwd) and the environment a hook without
+ * `env` gets (NULL: ours). */
+struct hook_ctx {
+	const char *cwd;
+	char *const *env;
+};
 /* Run each hook with the OCI state JSON on stdin; honour timeout; the
- * first failure stops the list and is returned. */
+ * first failure stops the list and is returned. `ctx` may be NULL. */
 int hooks_run(const struct spec_hook_list *hooks, const char *kind, const char *state_json,
-	      struct ward_error *err);
+	      const struct hook_ctx *ctx, struct ward_error *err);
 
 #endif

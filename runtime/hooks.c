@@ -1,7 +1,8 @@
 /* OCI hooks (runtime-spec config.md "POSIX-platform Hooks"): each hook is
  * executed with the container state on stdin, honouring its timeout. Its
  * stdout and stderr are captured so that a failure can be reported with what
- * the hook said. */
+ * the hook said. Where it starts and which environment a hook without `env`
+ * gets are the caller's (struct hook_ctx): they depend on the hook kind. */
 #include "config.h"
 
 #include <errno.h>
@@ -43,8 +44,15 @@ struct capture {
 };
 
 /* Child side, between fork and exec: only async-signal-safe calls. */
+static void __attribute__((noreturn)) child_fail(const char *what, const char *path)
+{
+	if (write(2, what, strlen(what)) > 0 && write(2, path, strlen(path)) > 0)
+		(void)!write(2, "\n", 1);
+	_exit(127);
+}
+
 static void __attribute__((noreturn))
-hook_child(const struct spec_hook *h, int in, int out, int errfd)
+hook_child(const struct spec_hook *h, const struct hook_ctx *ctx, int in, int out, int errfd)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -64,16 +72,17 @@ hook_child(const struct spec_hook *h, int in, int out, int errfd)
 		for (int fd = 3; fd < 1024; fd++)
 			close(fd);
 	}
+	/* A bundle already removed (poststop after the caller cleaned up)
+	 * leaves the hook where we are; any other failure is the hook's. */
+	if (ctx->cwd && chdir(ctx->cwd) < 0 && errno != ENOENT)
+		child_fail("cannot change to the hook's directory: ", ctx->cwd);
 	char *fallback[] = { h->path, NULL };
 	char **argv = h->args.items && h->args.len ? h->args.items : fallback;
-	/* runc passes the hook's env as given, and its own environment when
-	 * the hook has none. */
-	char **envp = h->env.items ? h->env.items : environ;
+	/* runc passes the hook's env as given, and otherwise the environment
+	 * of the process running it. */
+	char *const *envp = h->env.items ? h->env.items : ctx->env ? ctx->env : environ;
 	execve(h->path, argv, envp);
-	static const char msg[] = "cannot execute hook: ";
-	if (write(2, msg, sizeof(msg) - 1) > 0 && write(2, h->path, strlen(h->path)) > 0)
-		(void)!write(2, "\n", 1);
-	_exit(127);
+	child_fail("cannot execute hook: ", h->path);
 }
 
 static long long now_ms(void)
@@ -114,6 +123,24 @@ static void trim(struct capture *c)
 	c->buf[c->len] = '\0';
 }
 
+/* Without a pidfd (startContainer hooks run under the container's seccomp
+ * filter, which may deny pidfd_open) the hook is watched by polling: it is
+ * our unreaped child, so its pid cannot be reused meanwhile. */
+#define HOOK_POLL_MS 10
+
+static void kill_hook(pid_t pid, int pidfd)
+{
+	if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
+		kill(pid, SIGKILL);
+}
+
+static bool hook_exited(pid_t pid)
+{
+	siginfo_t si = { 0 };
+
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
 /* Supervise one running hook: feed stdin, collect output, enforce the
  * timeout. Returns the wait status, or -1 with *timed_out / err set. */
 static int supervise(pid_t pid, int pidfd, int in, const char *state, struct capture *out,
@@ -127,9 +154,10 @@ static int supervise(pid_t pid, int pidfd, int in, const char *state, struct cap
 	while (!exited) {
 		struct pollfd p[4];
 		int np = 0, wait_ms = -1;
-		int in_i = -1, out_i = -1, err_i = -1;
+		int pid_i = -1, in_i = -1, out_i = -1, err_i = -1;
 
-		p[np++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+		if (pidfd >= 0)
+			pid_i = np, p[np++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 		if (in >= 0)
 			in_i = np, p[np++] = (struct pollfd){ .fd = in, .events = POLLOUT };
 		if (out->fd >= 0)
@@ -140,19 +168,21 @@ static int supervise(pid_t pid, int pidfd, int in, const char *state, struct cap
 			long long left = deadline - now_ms();
 			if (left <= 0) {
 				*timed_out = true;
-				syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+				kill_hook(pid, pidfd);
 				break;
 			}
 			wait_ms = (int)left;
 		}
+		if (pidfd < 0 && (wait_ms < 0 || wait_ms > HOOK_POLL_MS))
+			wait_ms = HOOK_POLL_MS;
 		if (poll(p, (nfds_t)np, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
-			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			kill_hook(pid, pidfd);
 			ward_error_errno(err, "poll");
 			break;
 		}
-		if (p[0].revents)
+		if (pid_i >= 0 ? p[pid_i].revents != 0 : hook_exited(pid))
 			exited = true;
 		if (in_i >= 0 && p[in_i].revents) {
 			ssize_t n = write(in, state + written, state_len - written);
@@ -179,16 +209,18 @@ static int supervise(pid_t pid, int pidfd, int in, const char *state, struct cap
 	siginfo_t si = { 0 };
 	int wstatus = 0;
 	for (;;) {
-		if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) == 0) {
-			/* Back to a wait(2)-style status. */
-			if (si.si_code == CLD_EXITED)
-				wstatus = W_EXITCODE(si.si_status, 0);
-			else
-				wstatus = si.si_status & 0x7f;
-			break;
+		if (pidfd >= 0) {
+			if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) == 0) {
+				/* Back to a wait(2)-style status. */
+				if (si.si_code == CLD_EXITED)
+					wstatus = W_EXITCODE(si.si_status, 0);
+				else
+					wstatus = si.si_status & 0x7f;
+				break;
+			}
+			if (errno == EINTR)
+				continue;
 		}
-		if (errno == EINTR)
-			continue;
 		/* Kernels before 5.4 have no P_PIDFD. */
 		if (waitpid(pid, &wstatus, 0) == pid)
 			break;
@@ -223,8 +255,8 @@ static void describe_status(int status, char *buf, size_t size)
 		snprintf(buf, size, "killed by signal %d", WTERMSIG(status));
 }
 
-static int run_one(const struct spec_hook *h, const char *kind, size_t idx, const char *state,
-		   struct ward_error *err)
+static int run_one(const struct spec_hook *h, const struct hook_ctx *ctx, const char *kind,
+		   size_t idx, const char *state, struct ward_error *err)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct capture co = { .fd = -1 }, ce = { .fd = -1 };
@@ -253,14 +285,16 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 	long long started = now_ms();
 	pid_t pid = fork();
 	if (pid == 0)
-		hook_child(h, in[0], out[1], errp[1]);
+		hook_child(h, ctx, in[0], out[1], errp[1]);
 	close(in[0]);
 	close(out[1]);
 	close(errp[1]);
 	co.fd = out[0];
 	ce.fd = errp[0];
 	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-	if (pidfd < 0) {
+	/* Refused or unknown to the kernel: watch it by polling instead. */
+	bool no_pidfd = pidfd < 0 && (errno == ENOSYS || errno == EPERM || errno == EACCES);
+	if (pidfd < 0 && (pid < 0 || !no_pidfd)) {
 		ward_error_errno(err, "%s hook #%zu: %s", kind, idx, pid < 0 ? "fork" : "pidfd_open");
 		if (pid > 0) {
 			kill(pid, SIGKILL);
@@ -280,7 +314,8 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	sigaction(SIGCHLD, &old_chld, NULL);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
-	close(pidfd);
+	if (pidfd >= 0)
+		close(pidfd);
 	trim(&co);
 	trim(&ce);
 	ward_debug("%s hook #%zu (%s): pid %d, status 0x%x after %lld ms", kind, idx, h->path, (int)pid,
@@ -302,10 +337,13 @@ static int run_one(const struct spec_hook *h, const char *kind, size_t idx, cons
 }
 
 int hooks_run(const struct spec_hook_list *hooks, const char *kind, const char *state_json,
-	      struct ward_error *err)
+	      const struct hook_ctx *ctx, struct ward_error *err)
 {
+	static const struct hook_ctx ours = { 0 };
+
 	for (size_t i = 0; hooks && i < hooks->len; i++) {
-		if (run_one(&hooks->items[i], kind, i, state_json ? state_json : "{}", err) < 0)
+		if (run_one(&hooks->items[i], ctx ? ctx : &ours, kind, i,
+			    state_json ? state_json : "{}", err) < 0)
 			return -1;
 	}
 	return 0;

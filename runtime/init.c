@@ -231,6 +231,39 @@ static int sync_hooks(struct spawn *sp, struct ward_error *err)
 	return 0;
 }
 
+/* createContainer and startContainer hooks run inside the container, as
+ * runc runs them: the state carries the pid as the container sees it
+ * (runtime-spec, "State"), and a hook without `env` gets the process's. */
+static int run_inner_hooks(struct spawn *sp, const struct spec_hook_list *list, const char *kind,
+			   enum container_status status, const struct hook_ctx *ctx,
+			   struct ward_error *err)
+{
+	pid_t host_pid = sp->state->pid;
+	int r;
+
+	if (list->len == 0)
+		return 0;
+	sp->state->pid = getpid();
+	r = container_run_hooks_ctx(list, kind, sp->state, status, ctx, err);
+	sp->state->pid = host_pid;
+	return r;
+}
+
+/* From the container's rootfs (host path, before pivot_root), so that
+ * relative paths in the hook mean the container's files. */
+static int create_container_hooks(struct spawn *sp, struct ward_error *err)
+{
+	static char *const no_env[] = { NULL };
+	const struct spec_process *p = sp->c->spec->process;
+	struct hook_ctx ctx = {
+		.cwd = sp->c->rootfs,
+		.env = p->env.items ? p->env.items : no_env,
+	};
+
+	return run_inner_hooks(sp, &sp->c->spec->hooks->create_container, "createContainer",
+			       STATUS_CREATING, &ctx, err);
+}
+
 static int setup_console(struct spawn *sp, struct ward_error *err)
 {
 	const struct spec_process *p = sp->c->spec->process;
@@ -353,6 +386,17 @@ static void bind_to_parent(const struct spawn *sp)
 		_exit(1);
 }
 
+/* With no cwd of their own: the process's (process_confine entered it);
+ * with no env: the one the process will get. */
+static int start_container_hooks(struct spawn *sp, const struct exec_plan *plan,
+				 struct ward_error *err)
+{
+	struct hook_ctx ctx = { .env = plan->envp };
+
+	return run_inner_hooks(sp, &sp->c->spec->hooks->start_container, "startContainer",
+			       STATUS_CREATED, &ctx, err);
+}
+
 /* ---- the sequence ---- */
 
 static int init_prepare(struct spawn *sp, struct ward_error *err)
@@ -406,8 +450,7 @@ static int init_prepare(struct spawn *sp, struct ward_error *err)
 	if ((needs_pid_for_hooks(s) || seccomp_listener_fd(sp->seccomp) >= 0) &&
 	    sync_hooks(sp, err) < 0)
 		return -1;
-	if (h && container_run_hooks(&h->create_container, "createContainer", sp->state,
-				     STATUS_CREATING, err) < 0)
+	if (h && create_container_hooks(sp, err) < 0)
 		return -1;
 	if (rootfs_pivot(c, err) < 0 || prepare_cwd(s->process, err) < 0)
 		return -1;
@@ -454,6 +497,7 @@ __attribute__((noreturn)) void init_main(struct spawn *sp)
 	struct container *c = sp->c;
 	const struct spec *s = c->spec;
 	struct ward_error err = { 0 };
+	cleanup_exec_plan struct exec_plan plan = { 0 };
 
 	/* CVE-2019-5736: nothing in the container may open /proc/<us>/exe
 	 * or our memory until we have exec'd the container's program. */
@@ -475,16 +519,19 @@ __attribute__((noreturn)) void init_main(struct spawn *sp)
 	sp->sync_fd[1] = -1;
 
 	/* From here nobody waits for our answer: errors go to the log. */
-	if (wait_for_start(sp, &err) < 0 ||
-	    (s->hooks && container_run_hooks(&s->hooks->start_container, "startContainer",
-					     sp->state, STATUS_CREATED, &err) < 0)) {
+	if (wait_for_start(sp, &err) < 0) {
 		ward_log_error(&err);
 		_exit(1);
 	}
 	/* Landlock last before the tail: the mount tree is final and the
-	 * exec.fifo (outside the root) is done with; see landlock.h. */
-	if (landlock_apply(sp->landlock, &err) == 0)
-		process_finalize_and_exec(s, s->process, sp->seccomp, &err);
+	 * exec.fifo (outside the root) is done with; see landlock.h. The
+	 * startContainer hooks run as the container process, right before its
+	 * execve: its user, capabilities, cwd, Landlock and seccomp filter
+	 * are theirs too (runc's order). */
+	if (landlock_apply(sp->landlock, &err) == 0 &&
+	    process_confine(s, s->process, sp->seccomp, &plan, &err) == 0 &&
+	    (s->hooks == NULL || start_container_hooks(sp, &plan, &err) == 0))
+		exec_plan_run(s->process, &plan, &err);
 	ward_log_error(&err);
 	/* The shell's convention for a program that cannot run. */
 	_exit(err.errnum == ENOENT ? 127 : err.errnum == EACCES ? 126 : 1);

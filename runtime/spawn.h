@@ -43,10 +43,16 @@ __attribute__((noreturn)) void init_main(struct spawn *sp);
 int userns_write_maps(pid_t pid, const struct spec_linux *l, struct ward_error *err);
 
 /* container.c: the hooks of one kind with the state JSON for `status`.
- * An empty list: nothing to do. */
+ * An empty list: nothing to do. These run in the runtime's namespaces,
+ * from the bundle directory (runc's cwd for them). */
 int container_run_hooks(const struct spec_hook_list *list, const char *kind,
 			const struct ward_state *st, enum container_status status,
 			struct ward_error *err);
+/* The same with the caller's cwd and default environment (`ctx`), for the
+ * hooks that run inside the container. */
+int container_run_hooks_ctx(const struct spec_hook_list *list, const char *kind,
+			    const struct ward_state *st, enum container_status status,
+			    const struct hook_ctx *ctx, struct ward_error *err);
 
 /* cmd_create.c: the flags `create` and `run` share. */
 struct create_flags {

@@ -97,6 +97,96 @@ log_hook() {
 	grep -qx host "$HOST_DIR/ls" || fail "the hook did not see the container's root"
 }
 
+# probe_hook KIND DIR: a hook that records, in DIR/KIND.*, where it runs: its
+# cwd, mount namespace, seccomp mode, an env var it may inherit, and the
+# state it was given.
+probe_hook() {
+	local k=$1 d=$2
+	update_config --arg k "$k" --arg d "$d" '.hooks[$k] += [{"path": "/bin/sh", "args": ["sh", "-c",
+		"cat > \($d)/\($k).state; pwd -P > \($d)/\($k).cwd; readlink /proc/self/ns/mnt > \($d)/\($k).mnt; grep Seccomp: /proc/self/status > \($d)/\($k).seccomp; echo ${HOOK_PROBE:-unset} > \($d)/\($k).env"]}]'
+}
+
+@test "each hook kind runs with runc's cwd, namespaces, seccomp mode and environment" {
+	local k bundle host_mnt main_mnt
+	for k in prestart createRuntime createContainer poststart poststop; do
+		probe_hook "$k" "$HOST_DIR"
+	done
+	# startContainer resolves and writes inside the container
+	probe_hook startContainer /host
+	# a filter that is visibly in force, and that refuses pidfd_open (a
+	# hook run under it must still be supervised)
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": [{"names": ["pidfd_open"], "action": "SCMP_ACT_ERRNO"}]}
+		| .process.cwd = "/tmp" | .process.env += ["HOOK_PROBE=process"]'
+	set_cmd 'readlink /proc/self/ns/mnt > /host/main.mnt'
+	bundle=$(cd "$BUNDLE" && pwd -P)
+	host_mnt=$(readlink /proc/self/ns/mnt)
+	# every command from elsewhere: relative paths must not depend on the caller
+	cd /
+	run ward_detached create --bundle "$BUNDLE" ct
+	assert_success
+	run ward start ct
+	assert_success
+	wait_for_container 100 0.1 ct stopped
+	run ward delete ct
+	assert_success
+	main_mnt=$(cat "$HOST_DIR/main.mnt")
+
+	# the runtime's namespace, from the bundle, with the runtime's environment
+	for k in prestart createRuntime poststart poststop; do
+		[ "$(cat "$HOST_DIR/$k.mnt")" = "$host_mnt" ] || fail "$k: not in the runtime's mount namespace"
+		grep -q 'Seccomp:.0' "$HOST_DIR/$k.seccomp" || fail "$k: $(cat "$HOST_DIR/$k.seccomp")"
+		[ "$(cat "$HOST_DIR/$k.env")" = unset ] || fail "$k got the process's environment"
+		# runc 1.1.5's delete runs poststop from the caller's cwd; ward
+		# enters the bundle for every runtime hook, whoever calls
+		if [ "$k" = poststop ] && is_runc; then
+			[ "$(cat "$HOST_DIR/$k.cwd")" = / ] || fail "$k cwd: $(cat "$HOST_DIR/$k.cwd")"
+		else
+			[ "$(cat "$HOST_DIR/$k.cwd")" = "$bundle" ] || fail "$k cwd: $(cat "$HOST_DIR/$k.cwd")"
+		fi
+	done
+	[ "$(jq -r .pid "$HOST_DIR/createRuntime.state")" = "$(jq -r .pid "$HOST_DIR/poststart.state")" ]
+
+	# createContainer: the container's mount namespace before pivot_root,
+	# from its rootfs, no filter yet, the process's environment
+	[ "$(cat "$HOST_DIR/createContainer.mnt")" = "$main_mnt" ] || fail "createContainer: not in the container's mount namespace"
+	[ "$(cat "$HOST_DIR/createContainer.cwd")" = "$bundle/rootfs" ] || fail "createContainer cwd: $(cat "$HOST_DIR/createContainer.cwd")"
+	grep -q 'Seccomp:.0' "$HOST_DIR/createContainer.seccomp" || fail "createContainer: $(cat "$HOST_DIR/createContainer.seccomp")"
+	[ "$(cat "$HOST_DIR/createContainer.env")" = process ]
+
+	# startContainer: the container process itself right before its
+	# execve: its cwd, its filter
+	[ "$(cat "$HOST_DIR/startContainer.mnt")" = "$main_mnt" ] || fail "startContainer: not in the container's mount namespace"
+	[ "$(cat "$HOST_DIR/startContainer.cwd")" = /tmp ] || fail "startContainer cwd: $(cat "$HOST_DIR/startContainer.cwd")"
+	grep -q 'Seccomp:.2' "$HOST_DIR/startContainer.seccomp" || fail "startContainer: $(cat "$HOST_DIR/startContainer.seccomp")"
+	[ "$(cat "$HOST_DIR/startContainer.env")" = process ]
+
+	# hooks inside the container get the pid as the container sees it
+	# (runtime-spec, "State"); it is its own pid namespace's init
+	[ "$(jq -r .pid "$HOST_DIR/createContainer.state")" = 1 ] || fail "$(cat "$HOST_DIR/createContainer.state")"
+	[ "$(jq -r .pid "$HOST_DIR/startContainer.state")" = 1 ] || fail "$(cat "$HOST_DIR/startContainer.state")"
+}
+
+@test "a createContainer hook can use paths relative to the container's rootfs" {
+	add_hook createContainer 'test -f bin/busybox && echo from-hook > etc/made-by-hook'
+	set_cmd 'cat /etc/made-by-hook'
+	run ward run ct
+	assert_success
+	assert_output from-hook
+}
+
+@test "startContainer hooks run with the container process's user and capabilities" {
+	update_config '.process.user = {"uid": 1000, "gid": 1000}
+		| .hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c",
+			"{ id -u; grep -E \"^(CapEff|CapBnd|NoNewPrivs):\" /proc/self/status; } > /host/hook"]}]'
+	set_cmd '{ id -u; grep -E "^(CapEff|CapBnd|NoNewPrivs):" /proc/self/status; } > /host/main'
+	run ward run ct
+	assert_success
+	run cat "$HOST_DIR/hook"
+	assert_line -n 0 1000
+	[ "$output" = "$(cat "$HOST_DIR/main")" ] || fail "hook: $output; process: $(cat "$HOST_DIR/main")"
+}
+
 @test "a failing prestart hook fails create and leaves nothing behind" {
 	update_config '.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "echo hook says no >&2; exit 3"]}]'
 	run ward_detached create ct

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -525,20 +526,20 @@ static void test_hooks(void)
 	char *a2[] = { "sh", "-c", "[ \"$FOO\" = bar ] && [ -z \"$HOME\" ]", NULL };
 	struct spec_hook hs[] = { mkhook(a1, NULL, 5), mkhook(a2, e1, 0) };
 	struct spec_hook_list list = { hs, 2 };
-	ok(hooks_run(&list, "poststop", state, &err) == 0, "hooks run in order: %s", err.msg);
+	ok(hooks_run(&list, "poststop", state, NULL, &err) == 0, "hooks run in order: %s", err.msg);
 	cleanup_free char *got = read_path(out);
 	is_str(got, state, "the hook read the state on stdin");
 
 	char *a3[] = { "sh", "-c", "echo out; echo boom >&2; exit 3", NULL };
 	struct spec_hook h3 = mkhook(a3, NULL, 0);
 	struct spec_hook_list l3 = { &h3, 1 };
-	ok(hooks_run(&l3, "prestart", state, &err) < 0, "failing hook fails");
+	ok(hooks_run(&l3, "prestart", state, NULL, &err) < 0, "failing hook fails");
 	ok(strstr(err.msg, "prestart hook #0") && strstr(err.msg, "exit status 3") &&
 		   strstr(err.msg, "stderr: boom") && strstr(err.msg, "stdout: out"),
 	   "error names the hook, status and output: %s", err.msg);
 
 	signal(SIGCHLD, SIG_IGN);
-	ok(hooks_run(&l3, "prestart", state, &err) < 0 && strstr(err.msg, "exit status 3"),
+	ok(hooks_run(&l3, "prestart", state, NULL, &err) < 0 && strstr(err.msg, "exit status 3"),
 	   "exit status collected even with SIGCHLD ignored by the caller");
 	signal(SIGCHLD, SIG_DFL);
 
@@ -546,7 +547,7 @@ static void test_hooks(void)
 	struct spec_hook h4 = mkhook(a4, NULL, 1);
 	struct spec_hook_list l4 = { &h4, 1 };
 	time_t t0 = time(NULL);
-	ok(hooks_run(&l4, "createRuntime", state, &err) < 0 && err.errnum == ETIMEDOUT,
+	ok(hooks_run(&l4, "createRuntime", state, NULL, &err) < 0 && err.errnum == ETIMEDOUT,
 	   "timed-out hook fails");
 	ok(time(NULL) - t0 <= 3, "...after about its timeout");
 	ok(strstr(err.msg, "timed out after 1 seconds") != NULL, "timeout message: %s", err.msg);
@@ -556,7 +557,7 @@ static void test_hooks(void)
 	char *a5[] = { "sh", "-c", "[ ! -e /proc/self/fd/47 ]", NULL };
 	struct spec_hook h5 = mkhook(a5, NULL, 5);
 	struct spec_hook_list l5 = { &h5, 1 };
-	ok(leak == 47 && hooks_run(&l5, "poststart", state, &err) == 0,
+	ok(leak == 47 && hooks_run(&l5, "poststart", state, NULL, &err) == 0,
 	   "hooks do not inherit ward's descriptors");
 	close(47);
 
@@ -565,13 +566,13 @@ static void test_hooks(void)
 	char *a6[] = { "sh", "-c", "kill -TERM $$; sleep 1; exit 0", NULL };
 	struct spec_hook h6 = mkhook(a6, NULL, 5);
 	struct spec_hook_list l6 = { &h6, 1 };
-	ok(hooks_run(&l6, "poststart", state, &err) < 0 && strstr(err.msg, "killed by signal 15"),
+	ok(hooks_run(&l6, "poststart", state, NULL, &err) < 0 && strstr(err.msg, "killed by signal 15"),
 	   "hooks start with default signal dispositions: %s", err.msg);
 	signal(SIGTERM, SIG_DFL);
 
 	struct spec_hook h7 = { .path = "/nonexistent/hook" };
 	struct spec_hook_list l7 = { &h7, 1 };
-	ok(hooks_run(&l7, "poststop", state, &err) < 0 && strstr(err.msg, "exit status 127") &&
+	ok(hooks_run(&l7, "poststop", state, NULL, &err) < 0 && strstr(err.msg, "exit status 127") &&
 		   strstr(err.msg, "cannot execute hook"),
 	   "missing hook binary: %s", err.msg);
 
@@ -582,9 +583,32 @@ static void test_hooks(void)
 	char *a8[] = { "sh", "-c", "exit 0", NULL };
 	struct spec_hook h8 = mkhook(a8, NULL, 5);
 	struct spec_hook_list l8 = { &h8, 1 };
-	ok(hooks_run(&l8, "poststop", big, &err) == 0, "hook not reading stdin: %s", err.msg);
+	ok(hooks_run(&l8, "poststop", big, NULL, &err) == 0, "hook not reading stdin: %s", err.msg);
 	free(big);
-	ok(hooks_run(NULL, "poststop", state, &err) == 0, "no hooks is fine");
+	ok(hooks_run(NULL, "poststop", state, NULL, &err) == 0, "no hooks is fine");
+
+	/* The caller chooses the hook's directory and default environment. */
+	char dir[PATH_MAX], want[PATH_MAX + 8];
+	ok(realpath(tmpdir, dir) != NULL, "tmpdir resolves");
+	snprintf(want, sizeof(want), "WANT=%s", dir);
+	char *env9[] = { want, NULL };
+	char *a9[] = { "sh", "-c", "[ \"$(pwd -P)\" = \"$WANT\" ] && [ -z \"$HOME\" ]", NULL };
+	struct spec_hook h9 = mkhook(a9, NULL, 5);
+	struct spec_hook_list l9 = { &h9, 1 };
+	struct hook_ctx ctx = { .cwd = dir, .env = env9 };
+	ok(hooks_run(&l9, "createContainer", state, &ctx, &err) == 0,
+	   "hook runs in the given directory with the given environment: %s", err.msg);
+	/* A bundle removed before poststop: the hook runs where we are. */
+	char *a10[] = { "sh", "-c", "true", NULL };
+	struct spec_hook h10 = mkhook(a10, NULL, 5);
+	struct spec_hook_list l10 = { &h10, 1 };
+	struct hook_ctx gone = { .cwd = "/nonexistent/bundle" };
+	ok(hooks_run(&l10, "poststop", state, &gone, &err) == 0, "missing directory tolerated: %s",
+	   err.msg);
+	struct hook_ctx notdir = { .cwd = "/dev/null" };
+	ok(hooks_run(&l10, "poststop", state, &notdir, &err) < 0 &&
+		   strstr(err.msg, "cannot change to the hook's directory"),
+	   "a directory that cannot be entered fails the hook: %s", err.msg);
 }
 
 /* ---- logging ---- */
