@@ -15,10 +15,12 @@
 #                     default) does so when its /etc directory exists
 #   --binary-only     only the binaries (same as --containerd no --crio no)
 #
-# containerd: the runtime entries go to /etc/containerd/conf.d/ward.toml,
-# imported from /etc/containerd/config.toml (created if missing; an existing
-# one gets an `imports` line, or a message if it already has its own).
-# Restart containerd / CRI-O afterwards to pick the runtime up.
+# containerd: the runtime tables of contrib/containerd/config.toml are
+# appended to /etc/containerd/config.toml (created if missing; the original
+# kept once as config.toml.ward-orig). Not an imported file: containerd 1.x
+# replaces a plugin's whole section with an imported one, which would drop
+# the node's own CRI settings. Restart containerd / CRI-O afterwards to pick
+# the runtime up.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,24 +89,32 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 if want "$with_containerd" /etc/containerd; then
-	render "$src/contrib/containerd/config.toml" "$tmp/ward.toml"
-	put "$tmp/ward.toml" "$destdir/etc/containerd/conf.d/ward.toml" 644
 	main=$destdir/etc/containerd/config.toml
-	import=/etc/containerd/conf.d/ward.toml
-	if [ ! -e "$main" ]; then
-		printf 'version = 2\nimports = ["%s"]\n' "$import" >"$tmp/config.toml"
-		put "$tmp/config.toml" "$main" 644
-	elif grep -qF "$import" "$main" || grep -qE '^imports *=.*conf\.d/\*\.toml' "$main"; then
-		: # already imported
-	elif grep -qE '^imports *=' "$main"; then
-		say "$main has its own imports: add \"$import\" to it"
-	elif ! grep -qE '^version *= *2' "$main"; then
-		say "$main is not a version 2 config: import $import by hand"
+	if [ -f "$main" ] && grep -qF 'containerd.runtimes.ward]' "$main"; then
+		: # already registered
+	elif [ -f "$main" ] && ! grep -qE '^version *= *2' "$main"; then
+		say "$main is not a version 2 config: add the tables of contrib/containerd/config.toml by hand"
 	else
-		# top-level keys must precede the first table: right after `version`
-		awk -v imp="$import" '{ print } /^version *= *2/ && !done { printf "imports = [\"%s\"]\n", imp; done = 1 }' \
-			"$main" >"$tmp/config.toml"
-		put "$tmp/config.toml" "$main" "$(stat -c %a "$main")"
+		# the tables only: the fragment without its `version` line
+		render "$src/contrib/containerd/config.toml" "$tmp/ward.toml"
+		{
+			if [ -f "$main" ]; then cat "$main"; else echo "version = 2"; fi
+			echo
+			grep -v '^version *=' "$tmp/ward.toml"
+			# containerd replaces its built-in runtime table with the one a
+			# config gives: one naming no runtime would lose "runc"
+			if ! { [ -f "$main" ] && grep -qE '^[[:space:]]*\[.*containerd\.runtimes\.' "$main"; }; then
+				printf '\n# containerd'"'"'s default runtime, which naming "ward" would remove\n'
+				printf '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n'
+				printf '  runtime_type = "io.containerd.runc.v2"\n'
+			fi
+		} >"$tmp/config.toml"
+		mode=644
+		if [ -f "$main" ]; then
+			mode=$(stat -c %a "$main")
+			[ -e "$main.ward-orig" ] || cp -p "$main" "$main.ward-orig"
+		fi
+		put "$tmp/config.toml" "$main" "$mode"
 	fi
 fi
 

@@ -24,8 +24,9 @@ tree_digest() {
 	assert_success
 	cmp "$WARD" "$DEST/usr/local/bin/ward" || fail "ward binary differs"
 	[ "$(stat -c %a "$DEST/usr/local/bin/ward")" = 755 ]
-	grep -q 'BinaryName = "/usr/local/bin/ward"' "$DEST/etc/containerd/conf.d/ward.toml"
-	grep -q 'imports = \["/etc/containerd/conf.d/ward.toml"\]' "$DEST/etc/containerd/config.toml"
+	grep -q 'BinaryName = "/usr/local/bin/ward"' "$DEST/etc/containerd/config.toml"
+	grep -q 'runtime_type = "io.containerd.ward.v2"' "$DEST/etc/containerd/config.toml"
+	! grep -q '^imports' "$DEST/etc/containerd/config.toml" || fail "an import would replace containerd 1.x's CRI section"
 	grep -q 'runtime_path = "/usr/local/bin/ward"' "$DEST/etc/crio/crio.conf.d/10-ward.conf"
 }
 
@@ -48,21 +49,27 @@ tree_digest() {
 	[ ! -e "$DEST/etc" ] || fail "configuration written for absent CRI implementations"
 }
 
-@test "install.sh adds the import to an existing containerd config once" {
+@test "install.sh appends the runtime to an existing containerd config once, keeping the original" {
 	mkdir -p "$DEST/etc/containerd"
-	printf 'version = 2\nroot = "/var/lib/containerd"\n\n[grpc]\n  address = "/run/containerd/containerd.sock"\n' \
-		>"$DEST/etc/containerd/config.toml"
-	run "${INSTALL[@]}"
-	assert_success
-	run "${INSTALL[@]}"
-	assert_success
-	run cat "$DEST/etc/containerd/config.toml"
-	assert_output 'version = 2
-imports = ["/etc/containerd/conf.d/ward.toml"]
+	local orig='version = 2
 root = "/var/lib/containerd"
 
-[grpc]
-  address = "/run/containerd/containerd.sock"'
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "example.org/pause:1"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"'
+	printf '%s\n' "$orig" >"$DEST/etc/containerd/config.toml"
+	chmod 600 "$DEST/etc/containerd/config.toml"
+	run "${INSTALL[@]}"
+	assert_success
+	run "${INSTALL[@]}"
+	assert_success
+	local cfg=$DEST/etc/containerd/config.toml
+	[ "$(head -n 7 "$cfg")" = "$orig" ] || fail "the node's own settings changed"
+	[ "$(grep -c 'containerd.runtimes.ward]' "$cfg")" = 1 ] || fail "runtime table not there exactly once"
+	[ "$(grep -c 'containerd.runtimes.runc]' "$cfg")" = 1 ] || fail "runc table added twice"
+	[ "$(stat -c %a "$cfg")" = 600 ]
+	[ "$(cat "$cfg.ward-orig")" = "$orig" ]
 }
 
 @test "install.sh --prefix is reflected in the runtime registrations" {
@@ -70,23 +77,25 @@ root = "/var/lib/containerd"
 	run "${INSTALL[@]}" --prefix /opt/ward
 	assert_success
 	[ -x "$DEST/opt/ward/bin/ward" ]
-	grep -q 'BinaryName = "/opt/ward/bin/ward"' "$DEST/etc/containerd/conf.d/ward.toml"
+	grep -q 'BinaryName = "/opt/ward/bin/ward"' "$DEST/etc/containerd/config.toml"
 	grep -q 'runtime_path = "/opt/ward/bin/ward"' "$DEST/etc/crio/crio.conf.d/10-ward.conf"
 }
 
-@test "containerd accepts the installed configuration and sees the ward runtime" {
+@test "containerd accepts the installed configuration: ward, runc and the node's CRI settings" {
 	command -v containerd >/dev/null || skip "containerd is not installed"
 	mkdir -p "$DEST/etc/containerd"
+	printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "example.org/pause:1"\n' \
+		>"$DEST/etc/containerd/config.toml"
 	run "${INSTALL[@]}"
 	assert_success
-	# the main config imports the staged snippet (on a node: the /etc one)
-	printf 'version = 2\nimports = ["%s"]\n' "$DEST/etc/containerd/conf.d/ward.toml" >"$TEST_DIR/main.toml"
-	run containerd --config "$TEST_DIR/main.toml" config dump
+	run containerd --config "$DEST/etc/containerd/config.toml" config dump
 	assert_success
 	assert_output_contains '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ward]'
+	assert_output_contains '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]'
 	assert_output_contains 'runtime_type = "io.containerd.runc.v2"'
 	assert_output_contains 'BinaryName = "/usr/local/bin/ward"'
 	assert_output_contains 'runtime_type = "io.containerd.ward.v2"'
+	assert_output_contains 'sandbox_image = "example.org/pause:1"'
 }
 
 @test "the RuntimeClass handler names the registered runtime" {
