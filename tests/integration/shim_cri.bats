@@ -20,7 +20,11 @@ setup_file() {
 			[plugins."io.containerd.grpc.v1.cri"]
 			  sandbox_image = "docker.io/library/wardbox:1"
 			  restrict_oom_score_adj = true
+			  # Exec/Attach stream server: plain http on loopback, a port the
+			  # kernel picks (free, and never shared with another containerd)
+			  stream_server_address = "127.0.0.1"
 			  stream_server_port = "0"
+			  enable_tls_streaming = false
 			  enable_selinux = false
 			  [plugins."io.containerd.grpc.v1.cri".containerd]
 			    snapshotter = "overlayfs"
@@ -158,4 +162,77 @@ pod_socket() {
 		grep -qF "$pod" <<<"$left" && fail "pod $pod: sandbox container left in the runtime"
 	done
 	return 0
+}
+
+# Exec and Attach through containerd's streaming server (WebSocket, channel
+# protocol v4): the shim's exec stdio FIFOs, its terminals and ResizePty,
+# and CloseIO when a stdin_once client goes away.
+stream() { /usr/bin/python3 "$SRC_DIR/tests/tools/cri_stream.py" "$SOCK" "$@"; }
+
+@test "cri: Exec streams stdin, stdout, stderr and the exit status; a terminal is resized" {
+	POD=$(cri runp "$POD_NAME" ward "$CGP")
+	local c
+	c=$(cri create "$POD" app "$CGP" docker.io/library/wardbox:1 /bin/sleep 1000)
+	cri start "$c"
+
+	run stream exec "$c" -i --step 'send:one\ntwo\n' -- /bin/sh -c 'head -n 2; echo err >&2'
+	assert_success
+	[ "$(jq -r .protocol <<<"$output")" = v4.channel.k8s.io ] || fail "protocol: $output"
+	[[ "$(jq -r .url <<<"$output")" == http://127.0.0.1:[1-9]*/exec/* ]] || fail "url: $output"
+	[ "$(jq -r .stdout <<<"$output")" = $'one\ntwo' ] || fail "stdout: $output"
+	[ "$(jq -r .stderr <<<"$output")" = err ] || fail "stderr: $output"
+	[ "$(jq -r .exit_code <<<"$output")" = 0 ] || fail "exit code: $output"
+
+	run stream exec "$c" -- /bin/sh -c 'echo out; echo err >&2; exit 3'
+	assert_success
+	[ "$(jq -r .stdout <<<"$output")" = out ] || fail "stdout: $output"
+	[ "$(jq -r .stderr <<<"$output")" = err ] || fail "stderr: $output"
+	[ "$(jq -r .exit_code <<<"$output")" = 3 ] || fail "exit code: $output"
+
+	# the client going away ends the exec's stdin (CloseIO): cat finishes
+	run stream exec "$c" -i --step 'send:kept\n' --step close -- /bin/sh -c 'cat >/tmp/in; echo eof >>/tmp/in'
+	assert_success
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(cri exec "$c" 10 /bin/cat /tmp/in | jq -r .stdout)" = $'kept\neof' ] && break
+		sleep 0.1
+	done
+	run cri exec "$c" 10 /bin/cat /tmp/in
+	[ "$(jq -r .stdout <<<"$output")" = $'kept\neof' ] || fail "stdin not closed: $output"
+
+	# a terminal: the resize reaches the pty (stty size), input is echoed
+	run stream exec "$c" -t -i --step resize:123,45 --step 'wait:45 123' --step 'send:hi\n' -- /bin/sh -c \
+		'for i in $(seq 50); do [ "$(stty size)" = "45 123" ] && break; sleep 0.1; done; stty size; read x; echo "got:$x"; exit 2'
+	assert_success
+	[[ "$(jq -r .stdout <<<"$output")" == *"45 123"*"got:hi"* ]] || fail "tty exec: $output"
+	[ "$(jq -r .exit_code <<<"$output")" = 2 ] || fail "exit code: $output"
+}
+
+@test "cri: Attach to a stdin_once container (detaching closes its stdin) and to a terminal" {
+	POD=$(cri runp "$POD_NAME" ward "$CGP")
+	local c i
+	c=$(cri create --stdin --stdin-once "$POD" app "$CGP" docker.io/library/wardbox:1 \
+		/bin/sh -c 'while read l; do echo "echo:$l"; done; exit 7')
+	cri start "$c"
+
+	run stream attach "$c" -i --step 'send:ping\n' --step 'wait:echo:ping' --step close
+	assert_success
+	[[ "$(jq -r .stdout <<<"$output")" == *echo:ping* ]] || fail "attach: $output"
+
+	for ((i = 0; i < 50; i++)); do
+		[ "$(cri status "$c" | jq -r .state)" = EXITED ] && break
+		sleep 0.1
+	done
+	run cri status "$c"
+	[ "$(jq -r .state <<<"$output")" = EXITED ] || fail "stdin not closed on detach: $output"
+	[ "$(jq -r .exit_code <<<"$output")" = 7 ] || fail "status: $output"
+
+	# a terminal container: input reaches it, a resize reaches its pty
+	c=$(cri create --stdin --tty "$POD" tty "$CGP" docker.io/library/wardbox:1 /bin/sh -c \
+		'read l; for i in $(seq 50); do [ "$(stty size)" = "30 100" ] && break; sleep 0.1; done; echo "got:$l $(stty size)"; exec sleep 1000')
+	cri start "$c"
+	run stream attach "$c" -t -i --step resize:100,30 --step 'send:hi\n' --step 'wait:got:hi 30 100' --step close
+	assert_success
+	[[ "$(jq -r .stdout <<<"$output")" == *"got:hi 30 100"* ]] || fail "tty attach: $output"
+	[ "$(cri status "$c" | jq -r .state)" = RUNNING ] || fail "tty container: $(cri status "$c")"
 }

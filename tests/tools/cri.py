@@ -11,7 +11,8 @@
 
 The sandbox is host-network (no CNI) unless runp has --pod-network (its own
 network namespace: containerd sets it up through CNI). OPT: --privileged
-(runp, create), --drop-all-caps and --add-cap CAP (create). Field numbers are those of
+(runp, create), --drop-all-caps and --add-cap CAP (create), --stdin,
+--stdin-once and --tty (create: for Attach). Field numbers are those of
 k8s.io/cri-api runtime/v1 api.proto. gRPC errors: message on stderr, exit 2.
 """
 import json
@@ -140,6 +141,8 @@ def main():
             cfg = ln(1, ln(1, name)) + ln(2, ln(1, image))
             for a in args[4:]:
                 cfg += ln(3, a)
+            stdio = {"--stdin": 12, "--stdin-once": 13, "--tty": 14}
+            cfg += b"".join(vi(stdio[o], 1) for o in opts if o in stdio)
             cfg += ln(15, container_security(opts))
             body = ln(1, pod) + ln(2, cfg) + ln(3, sandbox_config(pod_name(pod, call), cgparent, opts))
             r = call("CreateContainer", body)
