@@ -202,7 +202,7 @@ stream() { /usr/bin/python3 "$SRC_DIR/tests/tools/cri_stream.py" "$SOCK" "$@"; }
 
 	# a terminal: the resize reaches the pty (stty size), input is echoed
 	run stream exec "$c" -t -i --step resize:123,45 --step 'wait:45 123' --step 'send:hi\n' -- /bin/sh -c \
-		'for i in $(seq 50); do [ "$(stty size)" = "45 123" ] && break; sleep 0.1; done; stty size; read x; echo "got:$x"; exit 2'
+		'for i in $(seq 300); do [ "$(stty size)" = "45 123" ] && break; sleep 0.1; done; stty size; read x; echo "got:$x"; exit 2'
 	assert_success
 	[[ "$(jq -r .stdout <<<"$output")" == *"45 123"*"got:hi"* ]] || fail "tty exec: $output"
 	[ "$(jq -r .exit_code <<<"$output")" = 2 ] || fail "exit code: $output"
@@ -229,7 +229,7 @@ stream() { /usr/bin/python3 "$SRC_DIR/tests/tools/cri_stream.py" "$SOCK" "$@"; }
 
 	# a terminal container: input reaches it, a resize reaches its pty
 	c=$(cri create --stdin --tty "$POD" tty "$CGP" docker.io/library/wardbox:1 /bin/sh -c \
-		'read l; for i in $(seq 50); do [ "$(stty size)" = "30 100" ] && break; sleep 0.1; done; echo "got:$l $(stty size)"; exec sleep 1000')
+		'read l; for i in $(seq 300); do [ "$(stty size)" = "30 100" ] && break; sleep 0.1; done; echo "got:$l $(stty size)"; exec sleep 1000')
 	cri start "$c"
 	run stream attach "$c" -t -i --step resize:100,30 --step 'send:hi\n' --step 'wait:got:hi 30 100' --step close
 	assert_success

@@ -182,7 +182,7 @@ def main():
     ap.add_argument("-t", "--tty", action="store_true")
     ap.add_argument("-i", "--stdin", action="store_true")
     ap.add_argument("--step", action="append", default=[])
-    ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--protocol", action="append", help="offered subprotocols, in order")
     argv = sys.argv[1:]
     cmd = argv[argv.index("--") + 1:] if "--" in argv else []
