@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/mount.h>
@@ -402,12 +403,38 @@ static int build_restore(struct restore_ctx *r, const struct cr_opts *o, CriuReq
 	return describe_descriptors(image_fd, rpc, r->arena, err);
 }
 
+/* criu before 3.18 names its restore-time transport sockets after the
+ * restored pid alone (abstract "crtools-fd-PID-N"), so two restores into
+ * one network namespace collide ("Address already in use"). Containers
+ * without a network namespace of their own take turns, one criu at a time
+ * per state root; those with a fresh one run in parallel. */
+static int lock_shared_netns(const struct container *c, int *fd, struct ward_error *err)
+{
+	const struct spec_linux *l = c->spec->linux;
+	cleanup_free char *path = NULL;
+
+	*fd = -1;
+	for (size_t i = 0; l && i < l->n_namespaces; i++)
+		if (l->namespaces[i].type == SPEC_NS_NETWORK && l->namespaces[i].path == NULL)
+			return 0;
+	if (asprintf(&path, "%s/.criu-restore.lock", c->state_root) < 0)
+		return ward_error_set(err, ENOMEM, "restore lock");
+	*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return ward_error_errno(err, "open %s", path);
+	while (flock(*fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return ward_error_errno(err, "lock %s", path);
+	}
+	return 0;
+}
+
 static int restore_steps(struct restore_ctx *r, const struct cr_opts *o, struct restore_undo *u,
 			 struct ward_error *err)
 {
 	struct container *c = r->c;
 	const struct spec_linux *l = c->spec->linux;
-	cleanup_close int dirfd = -1, lockfd = -1, image_fd = -1, work_fd = -1;
+	cleanup_close int dirfd = -1, lockfd = -1, image_fd = -1, work_fd = -1, netns_lock = -1;
 	cleanup_free char *root = NULL, *log_path = NULL;
 	CriuReq req = CRIU_REQ__INIT;
 	CriuOpts rpc = CRIU_OPTS__INIT;
@@ -442,7 +469,7 @@ static int restore_steps(struct restore_ctx *r, const struct cr_opts *o, struct 
 	call.log_path = log_path;
 	u->steps[u->n++] = RU_INIT; /* a pid from post-restore, if criu got that far */
 	ward_debug("restore %s from %s", c->id, o->image_path);
-	if (criu_call_run(&call, &req, err) < 0)
+	if (lock_shared_netns(c, &netns_lock, err) < 0 || criu_call_run(&call, &req, err) < 0)
 		goto out;
 	if (call.resp->restore && call.resp->restore->pid > 0)
 		r->pid = call.resp->restore->pid;
