@@ -39,6 +39,7 @@ static void on_oom(struct watch *w, uint32_t events)
 	char buf[4096];
 	bool gone;
 	uint64_t n;
+	(void)events;
 	while (read(w->fd, buf, sizeof buf) > 0)
 		;
 	n = oom_kills(o, &gone);
@@ -100,6 +101,15 @@ int oom_watch_start(struct container *ct)
 	ct->oom = o;
 	loop_add(&o->w, EPOLLIN);
 	return 0;
+}
+
+/* A kill that ended the init may still sit unread in the watch when its
+ * exit is handled: report it first, so TaskOOM comes before TaskExit (and
+ * before a `--rm` client deletes the container and the watch with it). */
+void oom_watch_flush(struct container *ct)
+{
+	if (ct->oom)
+		on_oom(&ct->oom->w, EPOLLIN);
 }
 
 void oom_watch_stop(struct container *ct)

@@ -61,6 +61,8 @@ void proc_exited(struct proc *p, int wstatus)
 	if (p->io)
 		stdio_close_in(p);
 	now_ts(&ts, &p->exited_at);
+	if (!p->exec_id)
+		oom_watch_flush(p->ct);
 	ev.container_id = p->ct->id;
 	ev.id = p->exec_id ? p->exec_id : p->ct->id;
 	ev.pid = (uint32_t)p->pid;

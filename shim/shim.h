@@ -167,6 +167,7 @@ void events_exit_when_flushed(void);
 /* ---- oom.c, metrics.c, mount.c, cgroup paths ---- */
 int oom_watch_start(struct container *ct);
 void oom_watch_stop(struct container *ct);
+void oom_watch_flush(struct container *ct);
 void cg_discover(struct container *ct, pid_t pid);
 int metrics_collect(struct container *ct, Wshim__Any *out, char **errmsg);
 int mount_rootfs(const char *bundle, size_t n, Wshim__Mount **m, char **errmsg);

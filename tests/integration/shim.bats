@@ -208,11 +208,22 @@ shim_of() { # the shim serving container ID: its bundle's address file
 	local evpid=$!
 	sleep 0.3
 	run wrun --rm --memory-limit 16777216 -- /bin/sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1'
-	sleep 0.5
-	kill "$evpid"
 	assert_failure 137
+	# the shim sends TaskOOM before TaskExit; `ctr events` may print it a
+	# moment after `ctr run` has returned
+	local i
+	for i in $(seq 50); do
+		grep -qF "/tasks/oom {\"container_id\":\"$CT_ID\"}" "$TEST_DIR/events" && break
+		sleep 0.2
+	done
+	kill "$evpid"
 	run grep -F "/tasks/oom {\"container_id\":\"$CT_ID\"}" "$TEST_DIR/events"
 	assert_success
+	# and before the exit
+	local oom exit
+	oom=$(grep -nF "/tasks/oom {\"container_id\":\"$CT_ID\"}" "$TEST_DIR/events" | head -n 1 | cut -d: -f1)
+	exit=$(grep -nF "/tasks/exit {\"container_id\":\"$CT_ID\"" "$TEST_DIR/events" | head -n 1 | cut -d: -f1)
+	[ -z "$exit" ] || [ "$oom" -lt "$exit" ] || fail "TaskOOM after TaskExit: $(cat "$TEST_DIR/events")"
 }
 
 @test "shim: containers of one pod share one shim" {
