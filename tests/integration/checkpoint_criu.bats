@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# checkpoint/restore with a criu that works on this kernel: run in the test
-# guest (tests/run.sh, run_vm_suites); skipped where `criu check` fails.
+# checkpoint/restore with a criu that works on this kernel: meant for the
+# test guest (tests/vm/run.sh, see README "Checkpoint and restore");
+# skipped where `criu check` fails.
 
 load helpers
 
