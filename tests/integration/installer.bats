@@ -166,6 +166,27 @@ node_install() {
 	assert_success
 	grep -qx 'NoNewPrivs:[[:space:]]*1' <<<"$(jq -r .stdout <<<"$output")" || fail "exec without noNewPrivileges: $output"
 
+	# egress: the pod's network namespace (CNI's) gets an address beyond
+	# loopback, reachable without the filter; under restricted a TCP connect
+	# and a UDP send there fail with EPERM, and so does the resolver in the
+	# pod's resolv.conf (no dns listed), while a server on the pod's own
+	# loopback answers
+	local pid
+	pid=$("$WARD" --root /run/containerd/ward/k8s.io state "$c" | jq -r .pid)
+	nsenter -t "$pid" -n ip addr add 10.251.78.1/32 dev lo
+	run cri exec "$c" 20 /bin/sh -c 'mkdir -p /tmp/www && echo served >/tmp/www/index.html
+		httpd -p 127.0.0.1:8080 -h /tmp/www && sleep 0.3 && wget -q -O - http://127.0.0.1:8080/index.html
+		nc 10.251.78.1 8080 </dev/null; tftp -g -r x -l /tmp/tftp.out 10.251.78.1
+		nc "$(awk "/^nameserver/ { print \$2; exit }" /etc/resolv.conf)" 53 </dev/null; true'
+	assert_success
+	[ "$(jq -r .stdout <<<"$output")" = served ] || fail "loopback: $output"
+	local err
+	err=$(jq -r .stderr <<<"$output")
+	grep -q "can't connect to remote host (10.251.78.1): Operation not permitted" <<<"$err" || fail "tcp: $err"
+	grep -q "tftp: sendto: Operation not permitted" <<<"$err" || fail "udp: $err"
+	[ "$(grep -c "Operation not permitted" <<<"$err")" = 3 ] || fail "resolver: $err"
+	grep -q 'outbound connections limited to loopback' "$NODE/audit.log" || fail "no egress line in the audit log"
+
 	# containerd's default capabilities are refused
 	c=$(cri create "$POD" caps "$CGP" docker.io/library/wardbox:1 /bin/sleep 1000)
 	run cri start "$c"

@@ -165,3 +165,22 @@ egress_policy() {
 	assert_success
 	assert_output_contains "enforce would allow only loopback, $OK_ADDR/32 tcp/8080"
 }
+
+@test "policy egress: the shipped restricted policy lets only loopback through" {
+	use_policy "$POLICY_RESTRICTED"
+	update_config '.process.capabilities = {"bounding": ["CAP_NET_BIND_SERVICE"],
+		"effective": ["CAP_NET_BIND_SERVICE"], "permitted": ["CAP_NET_BIND_SERVICE"]}'
+	# peers that would answer without the filter
+	listen tcp 0.0.0.0 8080
+	listen udp 0.0.0.0 5353
+	set_cmd "/egress_probe tcp $OFF_ADDR 8080; /egress_probe udp $OFF_ADDR 5353;
+		/egress_probe tcp fd99::1 8080; /egress_probe udp 10.96.0.10 53;
+		httpd -p 127.0.0.1:8081 -h /etc && wget -q -O - http://127.0.0.1:8081/hostname
+		/egress_probe tcp 127.0.0.1 8081; /egress_probe udp ::1 5353"
+	run pward run ct
+	assert_success
+	assert_output $'EPERM\nEPERM\nEPERM\nEPERM\nward-test\nok\nok'
+	sleep 0.3
+	! grep -q got "$TEST_DIR/listen.udp.5353" "$TEST_DIR/listen.tcp.8080" || fail "a peer was reached"
+	assert_audit default egress "outbound connections limited to loopback"
+}
