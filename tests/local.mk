@@ -70,3 +70,10 @@ check_PROGRAMS += tests/unit/test_egress
 TESTS += tests/unit/test_egress
 tests_unit_test_egress_SOURCES = tests/unit/test_egress.c tests/unit/tap.h
 tests_unit_test_egress_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
+
+# node policy decisions (runtime/policy*.c): profile choice, modes, seccomp
+# floor, sysctls, host paths, egress list; dry runs, no root needed
+check_PROGRAMS += tests/unit/test_policy
+TESTS += tests/unit/test_policy
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c tests/unit/tap.h
+tests_unit_test_policy_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
