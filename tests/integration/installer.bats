@@ -10,7 +10,6 @@
 load helpers
 load shim_helpers
 
-CRI=$SRC_DIR/tests/tools/cri.py
 INSTALL=$SRC_DIR/contrib/kubernetes/install.sh
 
 setup_file() {
@@ -22,32 +21,14 @@ setup_file() {
 	export CTRD_DISABLED=" "
 	# the pods' network namespaces: loopback (containerd adds it) and an
 	# address from the static IPAM plugin, on no host interface
-	ctrd_start "$(
-		cat <<-'TOML'
-			[plugins."io.containerd.grpc.v1.cri"]
-			  sandbox_image = "docker.io/library/wardbox:1"
-			  restrict_oom_score_adj = true
-			  stream_server_port = "0"
-			  enable_selinux = false
-			  netns_mounts_under_state_dir = true
-			  [plugins."io.containerd.grpc.v1.cri".containerd]
-			    snapshotter = "overlayfs"
-			  [plugins."io.containerd.grpc.v1.cri".cni]
-			    bin_dir = "/usr/lib/cni"
-			    conf_dir = "CNI_CONF"
-		TOML
-	)"
+	ctrd_prepare "$(cri_toml)"
 	mkdir "$CTRD_DIR/cni"
-	sed -i "s|CNI_CONF|$CTRD_DIR/cni|" "$CTRD_DIR/config.toml"
 	cat >"$CTRD_DIR/cni/10-ward-test.conf" <<-'JSON'
 		{ "cniVersion": "0.4.0", "name": "ward-test", "type": "static",
 		  "ipam": { "type": "static", "addresses": [ { "address": "10.251.77.2/24" } ] } }
 	JSON
-	ctrd_kill
 	ctrd_run
-	/usr/bin/python3 "$SRC_DIR/tests/tools/oci_image.py" "$(command -v busybox)" "$CTRD_DIR/wardbox.tar" \
-		docker.io/library/wardbox:1 /bin/sleep 2147483647
-	ctr --address "$CTRD_DIR/containerd.sock" -n k8s.io images import "$CTRD_DIR/wardbox.tar" >/dev/null
+	cri_import_wardbox
 
 	# The shipped restricted policy, as a node whose containerd keeps its
 	# sandbox files under this test's root would have it: those directories
@@ -71,29 +52,12 @@ teardown_file() {
 			while read -r id; do "$WARD" --root "$root" delete -f "$id" >/dev/null 2>&1; done
 	fi
 	ctrd_stop
-	local d
-	for d in /sys/fs/cgroup/*/ward-test/inst-*; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	return 0
+	cri_cgroups_cleanup inst
 }
 
-setup() {
-	POD_NAME=inst-$(basename "$(mktemp -u XXXXXXXX)")
-	CGP=/ward-test/$POD_NAME
-	SOCK=$CTRD_DIR/containerd.sock
-	POD=
-}
+setup() { cri_pod_setup inst; }
 
-teardown() {
-	if [ -n "$POD" ]; then
-		cri stopp "$POD" >/dev/null 2>&1
-		cri rmp "$POD" >/dev/null 2>&1
-	fi
-	return 0
-}
-
-cri() { /usr/bin/python3 "$CRI" "$SOCK" "$@"; }
+teardown() { cri_pod_teardown; }
 
 # the installer on this test's node: every path under $NODE, containerd
 # restarted by stopping and starting the private one with the installed

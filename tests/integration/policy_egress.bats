@@ -33,17 +33,11 @@ cgroup2_mount() {
 	awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts
 }
 
+# tests/tools/egress_probe.c at /egress_probe in the rootfs; PROBE runs
+# it on the host
 install_egress_probe() {
-	local bin=$WARD_TEST_TMP/policytools/egress_probe src=$SRC_DIR/tests/tools/egress_probe.c
-	(
-		flock 9
-		mkdir -p "$WARD_TEST_TMP/policytools"
-		if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
-			gcc -static -O2 -o "$bin.tmp" "$src" && mv "$bin.tmp" "$bin"
-		fi
-	) 9>"$WARD_TEST_TMP/.lock-policytools" || return 1
-	cp "$bin" "$BUNDLE/rootfs/egress_probe"
-	PROBE=$bin
+	PROBE=$(policy_tool egress_probe "$SRC_DIR/tests/tools/egress_probe.c") || return 1
+	cp "$PROBE" "$BUNDLE/rootfs/egress_probe"
 }
 
 # listen tcp|udp ADDR PORT: a one-shot peer in the pod's network namespace

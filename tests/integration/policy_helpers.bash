@@ -98,10 +98,15 @@ rule_passes() {
 	assert_audit allow "*" ""
 }
 
-# install_probe: contrib/seccomp/tests/probe.c, built static once per run,
-# at /probe in the rootfs ("NAME ok" / "NAME EPERM" per system call).
-install_probe() {
-	local bin=$WARD_TEST_TMP/policytools/probe src=$SRC_DIR/contrib/seccomp/tests/probe.c
+# policy_tool NAME SRC: the path of SRC built static, once per run for all
+# the suites (under a lock). A guest without a compiler (tests/run.sh's
+# cgroup v2 lane) has it prebuilt on its PATH instead.
+policy_tool() {
+	local bin=$WARD_TEST_TMP/policytools/$1 src=$2
+	if ! command -v gcc >/dev/null && command -v "$1" >/dev/null; then
+		command -v "$1"
+		return
+	fi
 	(
 		flock 9
 		mkdir -p "$WARD_TEST_TMP/policytools"
@@ -109,5 +114,13 @@ install_probe() {
 			gcc -static -O2 -o "$bin.tmp" "$src" && mv "$bin.tmp" "$bin"
 		fi
 	) 9>"$WARD_TEST_TMP/.lock-policytools" || return 1
+	echo "$bin"
+}
+
+# install_probe: contrib/seccomp/tests/probe.c at /probe in the rootfs
+# ("NAME ok" / "NAME EPERM" per system call).
+install_probe() {
+	local bin
+	bin=$(policy_tool probe "$SRC_DIR/contrib/seccomp/tests/probe.c") || return 1
 	cp "$bin" "$BUNDLE/rootfs/probe"
 }

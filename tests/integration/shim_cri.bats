@@ -7,66 +7,26 @@
 load helpers
 load shim_helpers
 
-CRI=$SRC_DIR/tests/tools/cri.py
-
 setup_file() {
 	/usr/bin/python3 -c 'import grpc' 2>/dev/null || skip "python3-grpcio is not installed"
 	command -v busybox >/dev/null || skip "busybox is not installed"
 	export CTRD_DISABLED=" "
-	local dir
-	dir=$(mktemp -d /tmp/ward-cri.XXXXXX)
 	ctrd_start "$(
-		cat <<-TOML
-			[plugins."io.containerd.grpc.v1.cri"]
-			  sandbox_image = "docker.io/library/wardbox:1"
-			  restrict_oom_score_adj = true
-			  # Exec/Attach stream server: plain http on loopback, a port the
-			  # kernel picks (free, and never shared with another containerd)
-			  stream_server_address = "127.0.0.1"
-			  stream_server_port = "0"
-			  enable_tls_streaming = false
-			  enable_selinux = false
-			  [plugins."io.containerd.grpc.v1.cri".containerd]
-			    snapshotter = "overlayfs"
-			    default_runtime_name = "ward"
-			    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ward]
-			      runtime_type = "io.containerd.ward.v2"
-			  [plugins."io.containerd.grpc.v1.cri".cni]
-			    bin_dir = "$dir/cni-bin"
-			    conf_dir = "$dir/cni-conf"
-		TOML
+		cri_toml '    default_runtime_name = "ward"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ward]
+      runtime_type = "io.containerd.ward.v2"'
 	)"
-	rm -rf "$dir"
-	/usr/bin/python3 "$SRC_DIR/tests/tools/oci_image.py" "$(command -v busybox)" "$CTRD_DIR/wardbox.tar" \
-		docker.io/library/wardbox:1 /bin/sleep 2147483647
-	ctr --address "$CTRD_DIR/containerd.sock" -n k8s.io images import "$CTRD_DIR/wardbox.tar" >/dev/null
+	cri_import_wardbox
 }
 
 teardown_file() {
 	ctrd_stop
-	local d
-	for d in /sys/fs/cgroup/*/ward-test/cri-*; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	return 0
+	cri_cgroups_cleanup cri
 }
 
-setup() {
-	POD_NAME=cri-$(basename "$(mktemp -u XXXXXXXX)")
-	CGP=/ward-test/$POD_NAME
-	SOCK=$CTRD_DIR/containerd.sock
-	POD=
-}
+setup() { cri_pod_setup cri; }
 
-teardown() {
-	if [ -n "$POD" ]; then
-		/usr/bin/python3 "$CRI" "$SOCK" stopp "$POD" >/dev/null 2>&1
-		/usr/bin/python3 "$CRI" "$SOCK" rmp "$POD" >/dev/null 2>&1
-	fi
-	return 0
-}
-
-cri() { /usr/bin/python3 "$CRI" "$SOCK" "$@"; }
+teardown() { cri_pod_teardown; }
 
 # the socket containerd's naming gives the pod's shim
 pod_socket() {

@@ -2,6 +2,10 @@
 # and sockets under a temp dir, with the build directory first on its PATH
 # so that runtime io.containerd.ward.v2 resolves to the shim just built.
 #   ctrd_start [EXTRA TOML]   (setup_file)      ctrd_stop   (teardown_file)
+# (ctrd_prepare writes the config alone, for a suite with files to add
+# before containerd starts; then ctrd_run.) @CTRD_DIR@ in EXTRA TOML is the
+# temp dir. The CRI suites share cri_toml, cri_import_wardbox and the pod
+# helpers at the end.
 
 ctrd_config() {
 	cat <<-TOML
@@ -50,7 +54,7 @@ ctrd_kill() {
 	rm -f "$CTRD_DIR/containerd.pid"
 }
 
-ctrd_start() {
+ctrd_prepare() {
 	command -v containerd >/dev/null || skip "containerd is not installed"
 	command -v ctr >/dev/null || skip "ctr is not installed"
 	SHIM_DIR=$(dirname "$WARD")
@@ -59,10 +63,13 @@ ctrd_start() {
 	chmod 755 "$CTRD_DIR"
 	{
 		ctrd_config
-		printf '%s\n' "${1:-}"
+		printf '%s\n' "${1//@CTRD_DIR@/$CTRD_DIR}"
 	} >"$CTRD_DIR/config.toml"
 	export CTRD_DIR SHIM_DIR
-	ctrd_run
+}
+
+ctrd_start() {
+	ctrd_prepare "$@" && ctrd_run
 }
 
 # the shims serving our containerd (their -address names our socket)
@@ -87,4 +94,68 @@ ctrd_stop() {
 	done <"$CTRD_DIR/ids" 2>/dev/null
 	grep -F " $CTRD_DIR/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m"; done
 	rm -rf --one-file-system "$CTRD_DIR"
+}
+
+# ---- CRI suites (shim_cri.bats, installer.bats) ----
+
+# cri_toml [CONTAINERD_KEYS]: the CRI plugin's section: the busybox image
+# of cri_import_wardbox as sandbox image, overlayfs, the Exec/Attach stream
+# server as plain http on loopback at a port the kernel picks (free, and
+# never shared with another containerd), the pods' network namespaces under
+# the state dir, CNI plugins from /usr/lib/cni configured from
+# $CTRD_DIR/cni (empty unless the suite writes there: host-network pods
+# only). CONTAINERD_KEYS: more lines of its containerd table.
+cri_toml() {
+	cat <<-TOML
+		[plugins."io.containerd.grpc.v1.cri"]
+		  sandbox_image = "docker.io/library/wardbox:1"
+		  restrict_oom_score_adj = true
+		  stream_server_address = "127.0.0.1"
+		  stream_server_port = "0"
+		  enable_tls_streaming = false
+		  enable_selinux = false
+		  netns_mounts_under_state_dir = true
+		  [plugins."io.containerd.grpc.v1.cri".containerd]
+		    snapshotter = "overlayfs"
+		${1:-}
+		  [plugins."io.containerd.grpc.v1.cri".cni]
+		    bin_dir = "/usr/lib/cni"
+		    conf_dir = "@CTRD_DIR@/cni"
+	TOML
+}
+
+# cri_import_wardbox: busybox as the image docker.io/library/wardbox:1
+# (sandbox and containers) in containerd's k8s.io namespace
+cri_import_wardbox() {
+	/usr/bin/python3 "$SRC_DIR/tests/tools/oci_image.py" "$(command -v busybox)" "$CTRD_DIR/wardbox.tar" \
+		docker.io/library/wardbox:1 /bin/sleep 2147483647 &&
+		ctr --address "$CTRD_DIR/containerd.sock" -n k8s.io images import "$CTRD_DIR/wardbox.tar" >/dev/null
+}
+
+cri() { /usr/bin/python3 "$SRC_DIR/tests/tools/cri.py" "$CTRD_DIR/containerd.sock" "$@"; }
+
+# cri_pod_setup PREFIX (setup): a pod name, its cgroup parent below
+# /ward-test, and SOCK; cri_pod_teardown (teardown) removes the pod in $POD, if any;
+# cri_cgroups_cleanup PREFIX (teardown_file) what failed tests left.
+cri_pod_setup() {
+	POD_NAME=$1-$(basename "$(mktemp -u XXXXXXXX)")
+	CGP=/ward-test/$POD_NAME
+	SOCK=$CTRD_DIR/containerd.sock
+	POD=
+}
+
+cri_pod_teardown() {
+	if [ -n "$POD" ]; then
+		cri stopp "$POD" >/dev/null 2>&1
+		cri rmp "$POD" >/dev/null 2>&1
+	fi
+	return 0
+}
+
+cri_cgroups_cleanup() {
+	local d
+	for d in /sys/fs/cgroup/*/ward-test/"$1"-*; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	return 0
 }
