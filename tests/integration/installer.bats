@@ -218,6 +218,20 @@ imports = [\"$d/conf.d/ward.toml\"]
   snapshotter = \"overlayfs\""
 	grep -qxF '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.ward]' "$d/conf.d/ward.toml"
 	grep -qxF 'version = 3' "$d/conf.d/ward.toml"
+	# both files are valid TOML and the handler sits under containerd 2's
+	# CRI runtime plugin id, with the shim's options
+	run /usr/bin/python3 - "$d/config.toml" "$d/conf.d/ward.toml" "$d/ward/shim.toml" <<-'PY'
+		import sys, tomllib
+		main, dropin = (tomllib.load(open(f, "rb")) for f in sys.argv[1:3])
+		assert main["version"] == 3 and main["imports"] == [sys.argv[2]], main
+		rt = dropin["plugins"]["io.containerd.cri.v1.runtime"]["containerd"]["runtimes"]
+		assert rt["ward"]["runtime_type"] == "io.containerd.ward.v2", rt
+		assert rt["ward"]["options"]["ConfigPath"] == sys.argv[3], rt
+		assert rt["runc"]["runtime_type"] == "io.containerd.runc.v2", rt
+		print("ok")
+	PY
+	assert_success
+	assert_output ok
 	! grep -q Policy "$d/ward/shim.toml" || fail "--no-policy wrote a Policy line"
 	[ "$(cat "$d/kubectl.log")" = "label node node-1 --overwrite ward.run/installed=true" ] || fail "kubectl: $(cat "$d/kubectl.log")"
 
