@@ -8,12 +8,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <yajl/yajl_tree.h>
 
 #define SOCKET_DIR "/run/containerd/s"
@@ -54,11 +56,36 @@ static int sock_connect(const char *path)
 	return -1;
 }
 
-static void drain_stdin(void)
+/* stdin: the runtime options as a serialized Any (or nothing); read to EOF */
+static void read_start_options(struct shim_opts *o)
 {
-	char buf[4096];
-	while (read(0, buf, sizeof buf) > 0)
-		;
+	size_t len = 0, cap = 4096;
+	uint8_t *buf = malloc(cap);
+	ssize_t n;
+	while (buf && (n = read(0, buf + len, cap - len)) > 0) {
+		len += (size_t)n;
+		if (len == cap) {
+			uint8_t *nb = cap < (16u << 20) ? realloc(buf, cap * 2) : NULL;
+			if (!nb) {
+				/* too big to be options: drain and ignore */
+				char sink[4096];
+				while (read(0, sink, sizeof sink) > 0)
+					;
+				len = 0;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (buf && len) {
+		Wshim__Any *any = wshim__any__unpack(NULL, len, buf);
+		if (any) {
+			opts_parse(any, o);
+			wshim__any__free_unpacked(any, NULL);
+		}
+	}
+	free(buf);
 }
 
 static int serve(int lfd)
@@ -80,11 +107,12 @@ static int cmd_start(void)
 {
 	_cleanup_free_ char *group = group_id(shim_id), *key = NULL, *path = NULL, *addr = NULL;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	__attribute__((cleanup(opts_free))) struct shim_opts opts = { 0 };
 	char hex[65];
 	int fd;
 	pid_t pid;
 
-	drain_stdin();
+	read_start_options(&opts);
 	key = xasprintf("%s/%s/%s", shim_address, shim_namespace, group);
 	sha256_hex(key, strlen(key), hex);
 	path = xasprintf("%s/%s", SOCKET_DIR, hex);
@@ -136,6 +164,16 @@ static int cmd_start(void)
 		_exit(serve(fd));
 	}
 	close(fd);
+	if (opts.shim_cgroup) {
+		_cleanup_free_ char *err = NULL;
+		if (shim_cgroup_join(pid, opts.shim_cgroup, &err) < 0) {
+			fprintf(stderr, "failed to join the shim cgroup: %s\n", err);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			unlink(path);
+			return 1;
+		}
+	}
 	write_file_str("address", addr, strlen(addr));
 	fputs(addr, stdout);
 	return 0;

@@ -122,6 +122,8 @@ void ct_free(struct container *ct)
 	free(ct->binary);
 	free(ct->root);
 	free(ct->policy);
+	free(ct->checkpoint);
+	free(ct->criu_work);
 	free(ct->cg_memory);
 	free(ct->cg_cpuacct);
 	free(ct->cg_cpu);

@@ -119,7 +119,8 @@ int rt_run(struct container *ct, const char *const *args, const int fds[3], bool
 		return res->status = -1;
 	/* the runtime's stderr is read until EOF: never for commands whose
 	 * container process would inherit (and hold) that pipe */
-	if (fds[2] < 0 && strcmp(cmd, "create") && strcmp(cmd, "exec") && pipe2(errp, O_CLOEXEC) < 0) {
+	if (fds[2] < 0 && strcmp(cmd, "create") && strcmp(cmd, "exec") && strcmp(cmd, "restore") &&
+	    pipe2(errp, O_CLOEXEC) < 0) {
 		closep(&outp[0]);
 		closep(&outp[1]);
 		return res->status = -1;

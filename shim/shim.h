@@ -116,6 +116,7 @@ struct container {
 	char *binary, *root; /* runtime binary and its --root */
 	char *policy;        /* --policy FILE for every call, NULL: the runtime's default */
 	char *cg_memory, *cg_cpuacct, *cg_cpu, *cg_pids, *cg_unified;
+	char *checkpoint, *criu_work; /* Create from a checkpoint: Start restores */
 	bool mounted; /* we mounted BUNDLE/rootfs */
 	bool paused;
 	struct proc init;
@@ -146,6 +147,21 @@ int rt_run(struct container *ct, const char *const *args, const int fds[3], bool
 void rt_result_free(struct rt_result *r);
 /* BinaryName's default: the ward installed beside the shim, else on PATH */
 char *rt_default_binary(void);
+
+/* ---- options.c: runtime options (Create's and `start`'s stdin) ---- */
+struct shim_opts {
+	char *binary, *root, *policy, *shim_cgroup, *criu_image, *criu_work;
+};
+void opts_parse(const Wshim__Any *any, struct shim_opts *o);
+void opts_free(struct shim_opts *o);
+
+/* ---- shim_cgroup.c: ShimCgroup ---- */
+int shim_cgroup_join(pid_t pid, const char *path, char **errmsg);
+
+/* ---- checkpoint.c: Checkpoint, and the restore behind a checkpointed Create's Start ---- */
+void checkpoint_task(struct call *call, struct container *ct, const Wshim__CheckpointTaskRequest *r);
+/* runs the runtime's restore for a container made from a checkpoint; -1 with errmsg */
+int restore_task(struct container *ct, char **errmsg);
 
 /* ---- io.c ---- */
 /* Prepare a process's stdio: fills fds[3] to give the runtime; console

@@ -47,62 +47,6 @@ static int read_pid(const char *path)
 	return s ? atoi(s) : -1;
 }
 
-/* `Key = "value"` lines of a runtime options TOML (ConfigPath/ConfigBody):
- * BinaryName, Root, and Policy (the node policy file handed to the runtime
- * as --policy, so that each runtime handler can carry its own policy). */
-static void toml_opts(const char *text, char **binary, char **root, char **policy)
-{
-	_cleanup_free_ char *copy = strdup(text);
-	char *save = NULL;
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char key[64], val[PATH_MAX];
-		if (sscanf(line, " %63[A-Za-z_] = \"%4095[^\"]\"", key, val) != 2)
-			continue;
-		if (!strcmp(key, "BinaryName") || !strcmp(key, "binary_name")) {
-			free(*binary);
-			*binary = strdup(val);
-		} else if (!strcmp(key, "Root") || !strcmp(key, "root")) {
-			free(*root);
-			*root = strdup(val);
-		} else if (!strcmp(key, "Policy") || !strcmp(key, "policy")) {
-			free(*policy);
-			*policy = strdup(val);
-		}
-	}
-}
-
-static void parse_options(const Wshim__Any *any, char **binary, char **root, char **policy)
-{
-	if (!any || !any->type_url || !any->value.len)
-		return;
-	if (strstr(any->type_url, "containerd.runc.v1.Options")) {
-		Wshim__RuncOptions *o = wshim__runc_options__unpack(NULL, any->value.len, any->value.data);
-		if (!o)
-			return;
-		if (*o->binary_name) {
-			free(*binary);
-			*binary = strdup(o->binary_name);
-		}
-		if (*o->root) {
-			free(*root);
-			*root = strdup(o->root);
-		}
-		wshim__runc_options__free_unpacked(o, NULL);
-	} else if (strstr(any->type_url, "runtimeoptions.v1.Options")) {
-		Wshim__RuntimeOptions *o = wshim__runtime_options__unpack(NULL, any->value.len, any->value.data);
-		if (!o)
-			return;
-		if (*o->config_path) {
-			_cleanup_free_ char *t = read_file_str(o->config_path, 65536);
-			if (t)
-				toml_opts(t, binary, root, policy);
-		}
-		if (*o->config_body)
-			toml_opts(o->config_body, binary, root, policy);
-		wshim__runtime_options__free_unpacked(o, NULL);
-	}
-}
-
 static const char *signame(uint32_t sig, char buf[16])
 {
 	snprintf(buf, 16, "%u", sig);
@@ -115,7 +59,8 @@ static void rpc_create(struct call *call, const uint8_t *data, size_t len)
 	Wshim__CreateTaskResponse resp = WSHIM__CREATE_TASK_RESPONSE__INIT;
 	struct container *ct;
 	struct rt_result res;
-	_cleanup_free_ char *pidfile = NULL, *console = NULL, *errmsg = NULL, *rootdir = NULL, *optfile = NULL;
+	_cleanup_free_ char *pidfile = NULL, *console = NULL, *errmsg = NULL, *optfile = NULL;
+	struct shim_opts opts = { 0 };
 	int fds[3];
 	const char *args[16];
 	int n = 0;
@@ -130,19 +75,22 @@ static void rpc_create(struct call *call, const uint8_t *data, size_t len)
 		FREE(create_task_request, r);
 		return;
 	}
-	if (*r->checkpoint) {
-		call_error(call, ST_UNIMPLEMENTED, "restore from a checkpoint is not supported");
-		FREE(create_task_request, r);
-		return;
-	}
 	ct = calloc(1, sizeof *ct);
 	if (!ct)
 		abort();
 	ct->id = strdup(r->id);
 	ct->bundle = strdup(r->bundle);
-	ct->binary = rt_default_binary();
-	parse_options(r->options, &ct->binary, &rootdir, &ct->policy);
-	ct->root = xasprintf("%s/%s", rootdir ? rootdir : "/run/containerd/ward", shim_namespace);
+	opts_parse(r->options, &opts);
+	ct->binary = opts.binary ? strdup(opts.binary) : rt_default_binary();
+	ct->policy = opts.policy ? strdup(opts.policy) : NULL;
+	ct->root = xasprintf("%s/%s", opts.root ? opts.root : "/run/containerd/ward", shim_namespace);
+	/* a checkpoint to restore: containerd names it in the request, a
+	 * client may have put it in the runc options instead */
+	if (*r->checkpoint || opts.criu_image)
+		ct->checkpoint = strdup(*r->checkpoint ? r->checkpoint : opts.criu_image);
+	if (opts.criu_work)
+		ct->criu_work = strdup(opts.criu_work);
+	opts_free(&opts);
 	ct->init.ct = ct;
 	ct->init.terminal = r->terminal;
 	ct->init.stdin_path = strdup(r->stdin);
@@ -160,6 +108,9 @@ static void rpc_create(struct call *call, const uint8_t *data, size_t len)
 			goto fail;
 		ct->mounted = true;
 	}
+	/* the runtime restores it at Start (the runc shim's created-checkpoint state) */
+	if (ct->checkpoint)
+		goto created;
 	if (stdio_setup(&ct->init, fds, &console, &errmsg) < 0)
 		goto fail;
 	pidfile = xasprintf("%s/init.pid", ct->bundle);
@@ -190,9 +141,10 @@ static void rpc_create(struct call *call, const uint8_t *data, size_t len)
 		rt_result_free(&dres);
 		goto fail;
 	}
-	ct->init.state = P_CREATED;
 	cg_discover(ct, ct->init.pid);
 	oom_watch_start(ct);
+created:
+	ct->init.state = P_CREATED;
 	ct->next = containers;
 	containers = ct;
 	{
@@ -207,7 +159,7 @@ static void rpc_create(struct call *call, const uint8_t *data, size_t len)
 		ev.n_rootfs = r->n_rootfs;
 		ev.rootfs = r->rootfs;
 		ev.io = &tio;
-		ev.checkpoint = r->checkpoint;
+		ev.checkpoint = ct->checkpoint ? ct->checkpoint : r->checkpoint;
 		ev.pid = (uint32_t)ct->init.pid;
 		publish("/tasks/create", "containerd.events.TaskCreate", &ev.base);
 	}
@@ -293,7 +245,13 @@ static void rpc_start(struct call *call, const uint8_t *data, size_t len)
 		const char *args[] = { "start", p->ct->id, NULL };
 		int none[3] = { -1, -1, -1 };
 		struct rt_result res;
-		if (rt_run(p->ct, args, none, false, &res) < 0) {
+		if (p->ct->checkpoint) {
+			_cleanup_free_ char *errmsg = NULL;
+			if (restore_task(p->ct, &errmsg) < 0) {
+				call_error(call, ST_UNKNOWN, "%s", errmsg);
+				goto out;
+			}
+		} else if (rt_run(p->ct, args, none, false, &res) < 0) {
 			call_error(call, ST_UNKNOWN, "OCI runtime start failed: %s", res.err);
 			rt_result_free(&res);
 			goto out;
@@ -742,7 +700,11 @@ static void rpc_update(struct call *call, const uint8_t *data, size_t len)
 
 static void rpc_checkpoint(struct call *call, const uint8_t *data, size_t len)
 {
-	call_error(call, ST_UNIMPLEMENTED, "checkpoint through the shim is not supported yet (use ward checkpoint)");
+	DECODE(checkpoint_task_request, r);
+	struct container *ct = need_ct(call, r->id);
+	if (ct)
+		checkpoint_task(call, ct, r);
+	FREE(checkpoint_task_request, r);
 }
 
 static const struct {

@@ -29,6 +29,8 @@ static void decode_all(struct call *call, const uint8_t *data, size_t len)
 	TRY(close_iorequest);
 	TRY(pids_request);
 	TRY(update_task_request);
+	TRY(checkpoint_task_request);
+	TRY(checkpoint_options);
 	TRY(wait_request);
 	TRY(stats_request);
 	TRY(connect_request);

@@ -68,6 +68,18 @@ shim_of() { # the shim serving container ID: its bundle's address file
 	echo "${addr#unix://}"
 }
 
+# a runtime that records each call's arguments in $TEST_DIR/argv.log, then
+# runs ward; $TEST_DIR/argv.toml names it as BinaryName
+argv_runtime() {
+	printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/argv.log"\nexec "%s" "$@"\n' "$TEST_DIR" "$WARD" >"$TEST_DIR/ward-argv"
+	chmod +x "$TEST_DIR/ward-argv"
+	printf 'BinaryName = "%s"\n' "$TEST_DIR/ward-argv" >"$TEST_DIR/argv.toml"
+}
+
+criu_works() { command -v criu >/dev/null && criu check >/dev/null 2>&1; }
+
+probe() { /usr/bin/python3 "$SRC_DIR/tests/tools/ttrpc_probe.py" "$@"; }
+
 @test "shim: run --rm prints the output and returns the exit status" {
 	run wrun --rm -- /bin/sh -c 'echo hello; echo oops >&2; exit 3'
 	assert_failure 3
@@ -330,4 +342,157 @@ shim_of() { # the shim serving container ID: its bundle's address file
 	[ "$(wc -l </proc/self/mountinfo)" -le "$before_mounts" ] || fail "mounts leaked"
 	run "$WARD" --root "$RT_ROOT" list -q
 	refute_output_contains "$CT_ID"
+}
+
+@test "shim: ctr task checkpoint reaches the runtime; after a failed dump the task runs on" {
+	argv_runtime
+	run wrun -d --runtime-config-path "$TEST_DIR/argv.toml" -- /bin/sleep 1000
+	assert_success
+	wait_status "$CT_ID" RUNNING
+	local pid bundle=$CTRD_DIR/state/io.containerd.runtime.v2.task/$CGROUP_PARENT/$CT_ID
+	pid=$(task_pid "$CT_ID")
+	run timeout 120 "${CTR[@]}" task checkpoint "$CT_ID"
+	if criu_works; then
+		assert_success
+	else
+		# criu cannot dump on this kernel: its error comes back through the shim
+		assert_failure
+		assert_output_contains "OCI runtime checkpoint failed"
+		assert_output_contains criu
+		# criu's log outlives the scratch directory
+		[ -s "$bundle/criu-dump.log" ] || fail "no criu-dump.log in the bundle"
+	fi
+	# a dump that leaves the task running, into the directory containerd made
+	grep -E -- " checkpoint --image-path [^ ]+ --work-path $bundle/criu-work --leave-running $CT_ID\$" "$TEST_DIR/argv.log" ||
+		fail "no checkpoint call: $(cat "$TEST_DIR/argv.log")"
+	[ ! -e "$bundle/criu-work" ] || fail "the scratch work directory is left"
+	# ctr paused the task for the dump and resumed it afterwards
+	wait_status "$CT_ID" RUNNING
+	kill -0 "$pid" || fail "task $pid is gone"
+	run "${CTR[@]}" task exec --exec-id after "$CT_ID" /bin/sh -c 'echo alive'
+	assert_success
+	assert_output alive
+}
+
+@test "shim: Checkpoint options become the runtime's flags; bad requests get errors" {
+	argv_runtime
+	run wrun -d --runtime-config-path "$TEST_DIR/argv.toml" -- /bin/sleep 1000
+	assert_success
+	wait_status "$CT_ID" RUNNING
+	local sock
+	sock=$(shim_of "$CT_ID")
+	mkdir "$TEST_DIR/img"
+	run probe "$sock" checkpoint "$CT_ID" "$TEST_DIR/img" exit=1 open_tcp=1 external_unix_sockets=1 terminal=1 \
+		file_locks=1 empty_namespaces=network cgroups_mode=soft work_path="$TEST_DIR/work"
+	assert_success
+	grep -F -- " checkpoint --image-path $TEST_DIR/img --work-path $TEST_DIR/work --tcp-established --ext-unix-sk --shell-job --file-locks --manage-cgroups-mode soft --empty-ns network $CT_ID" \
+		"$TEST_DIR/argv.log" || fail "flags not passed: $(cat "$TEST_DIR/argv.log")"
+	if grep -F -- --leave-running "$TEST_DIR/argv.log"; then fail "exit=1 still left the task running"; fi
+	if criu_works; then
+		assert_output "0 "
+		wait_status "$CT_ID" STOPPED
+	else
+		assert_output_matches '^2 OCI runtime checkpoint failed: .*criu'
+		wait_status "$CT_ID" RUNNING
+	fi
+	run probe "$sock" checkpoint no-such-task "$TEST_DIR/img"
+	assert_output_matches '^5 '
+	run probe "$sock" checkpoint "$CT_ID" "$TEST_DIR/img" type=example.com/Other
+	assert_output_matches '^3 '
+}
+
+@test "shim: Create from a checkpoint runs the runtime's restore at Start" {
+	argv_runtime
+	local shim_bin=$SHIM_DIR/containerd-shim-ward-v2 addr sock pid
+	mkdir "$TEST_DIR/img" # an empty image: criu finds nothing to restore
+	# a shim of our own (no containerd: no TTRPC_ADDRESS, no events)
+	addr=$(cd "$BUNDLE" && env -u TTRPC_ADDRESS "$shim_bin" -namespace "$CGROUP_PARENT" \
+		-address "$TEST_DIR/none.sock" -id "$CT_ID" start </dev/null)
+	sock=${addr#unix://}
+	[ -S "$sock" ] || fail "no shim socket in '$addr'"
+	run probe "$sock" connect
+	pid=${output#0 }
+	run probe "$sock" restore "$CT_ID" "$BUNDLE" "$TEST_DIR/img" "$TEST_DIR/argv.toml"
+	assert_success
+	assert_line "Create 0 pid=0"
+	grep -qE '^Start 2 OCI runtime restore failed: .+' <<<"$output" || fail "restore error not surfaced"
+	assert_line "State 0 status=1"
+	assert_line "Delete 0 "
+	grep -q '^State 5 ' <<<"$output" || fail "the task is still there after Delete"
+	grep -F -- " restore --detach --bundle $BUNDLE --pid-file $BUNDLE/init.pid --image-path $TEST_DIR/img --work-path $BUNDLE/work $CT_ID" \
+		"$TEST_DIR/argv.log" || fail "no restore call: $(cat "$TEST_DIR/argv.log")"
+	run "$WARD" --root "$RT_ROOT" state "$CT_ID"
+	assert_failure
+	local i
+	for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && fail "shim $pid did not exit"
+	[ ! -e "$sock" ] || fail "socket $sock left"
+}
+
+# the cgroup hierarchies a ShimCgroup test uses: memory and pids on v1, the
+# unified root on v2
+shim_cg_dirs() { # REL
+	if [ -d /sys/fs/cgroup/memory ]; then
+		echo "/sys/fs/cgroup/memory/$1" "/sys/fs/cgroup/pids/$1"
+	else
+		echo "/sys/fs/cgroup/$1"
+	fi
+}
+
+@test "shim: ShimCgroup puts the shim into that cgroup (runtime options, start's stdin)" {
+	local rel=$CGROUP_PARENT/$TEST_NAME-shimcg d shim i
+	local dirs=($(shim_cg_dirs "$rel"))
+	mkdir -p "${dirs[@]}"
+	printf 'ShimCgroup = "/%s"\n' "$rel" >"$TEST_DIR/cg.toml"
+	run wrun -d --runtime-config-path "$TEST_DIR/cg.toml" -- /bin/sleep 1000
+	assert_success
+	shim=$(ctrd_shim_pids)
+	[ -n "$shim" ] || fail "no shim"
+	for d in "${dirs[@]}"; do
+		grep -qx "$shim" "$d/cgroup.procs" || fail "shim $shim is not in $d: $(cat /proc/$shim/cgroup)"
+	done
+	# only the shim: the container has a cgroup of its own
+	grep -qx "$(task_pid "$CT_ID")" "${dirs[0]}/cgroup.procs" && fail "the container joined the shim's cgroup"
+	"${CTR[@]}" task kill -s SIGKILL "$CT_ID"
+	wait_status "$CT_ID" STOPPED
+	"${CTR[@]}" task delete "$CT_ID"
+	"${CTR[@]}" container delete "$CT_ID"
+	for ((i = 0; i < 50; i++)); do kill -0 "$shim" 2>/dev/null || break; sleep 0.1; done
+
+	# runc's Options message on start's stdin, as containerd sends it for a runc runtime type
+	local addr sock
+	addr=$(cd "$BUNDLE" && /usr/bin/python3 -c '
+import sys
+sys.path.insert(0, sys.argv[1])
+from ttrpc_probe import field
+sys.stdout.buffer.write(field(1, "containerd.runc.v1.Options") + field(2, field(3, sys.argv[2])))
+' "$SRC_DIR/tests/tools" "/$rel" | env -u TTRPC_ADDRESS "$SHIM_DIR/containerd-shim-ward-v2" -namespace "$CGROUP_PARENT" \
+		-address "$TEST_DIR/none.sock" -id "$CT_ID-2" start)
+	sock=${addr#unix://}
+	run probe "$sock" connect
+	assert_success
+	shim=${output#0 }
+	for d in "${dirs[@]}"; do
+		grep -qx "$shim" "$d/cgroup.procs" || fail "shim $shim (stdin options) is not in $d"
+	done
+	run probe "$sock" shutdown
+	for ((i = 0; i < 50; i++)); do kill -0 "$shim" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$shim" 2>/dev/null && fail "shim $shim did not exit"
+	rmdir "${dirs[@]}"
+
+	# a cgroup that does not exist: start fails, saying why, and no shim stays
+	printf 'ShimCgroup = "/%s/no-such-%s"\n' "$CGROUP_PARENT" "$TEST_NAME" >"$TEST_DIR/bad.toml"
+	run wrun --rm --runtime-config-path "$TEST_DIR/bad.toml" -- /bin/true
+	assert_failure
+	assert_output_contains "no such cgroup"
+	[ -z "$(ctrd_shim_pids)" ] || fail "shim left: $(ctrd_shim_pids)"
+}
+
+@test "shim: CloseIO closes the process's stdin while the client still holds the FIFO" {
+	run wrun -d -- /bin/sleep 1000
+	assert_success
+	wait_status "$CT_ID" RUNNING
+	run probe "$(shim_of "$CT_ID")" closeio "$CT_ID" "$TEST_DIR"
+	echo "$output"
+	assert_success
 }

@@ -10,6 +10,20 @@ Cases print what came back; exit 0 when the shim behaved:
   garbage     random bytes -> an error status or the connection closed
   concurrent  Wait (blocks) then Connect on one connection -> Connect answers
   connect     Connect -> shim pid
+  checkpoint ID IMAGE [OPT=VALUE...]
+              Checkpoint with containerd.runc.v1.CheckpointOptions built from
+              OPTs (exit, open_tcp, external_unix_sockets, terminal, file_locks,
+              empty_namespaces, cgroups_mode, image_path, work_path; "type=URL"
+              sends other bytes under that type); prints "CODE MESSAGE"
+  restore ID BUNDLE IMAGE [CONFIG_PATH]
+              Create from the checkpoint IMAGE (runtime options: a
+              runtimeoptions.v1.Options naming CONFIG_PATH), Start, State, Delete, Shutdown;
+              prints one "METHOD CODE MESSAGE" line each
+  closeio ID DIR
+              Exec `cat` with a stdin FIFO this client keeps open, then
+              CloseIO(stdin): cat must see EOF and exit 0 (Wait, 10 s), its
+              output must hold what was written; prints what it saw
+  shutdown    Shutdown (now)
 """
 import os
 import socket
@@ -32,6 +46,36 @@ def field(num, data):
     if isinstance(data, str):
         data = data.encode()
     return varint(num << 3 | 2) + varint(len(data)) + data
+
+
+def vfield(num, n):
+    return varint(num << 3) + varint(n)
+
+
+CHECKPOINT_OPTS = {
+    "exit": 1, "open_tcp": 2, "external_unix_sockets": 3, "terminal": 4,
+    "file_locks": 5, "empty_namespaces": 6, "cgroups_mode": 7,
+    "image_path": 8, "work_path": 9,
+}
+
+
+def checkpoint_options(pairs):
+    """containerd.runc.v1.CheckpointOptions from k=v strings, as an Any"""
+    type_url, body = "containerd.runc.v1.CheckpointOptions", b""
+    for kv in pairs:
+        k, v = kv.split("=", 1)
+        if k == "type":
+            type_url = v
+            continue
+        num = CHECKPOINT_OPTS[k]
+        if num <= 5:
+            body += vfield(num, 1 if v in ("1", "true") else 0)
+        elif num == 6:
+            for ns in v.split(","):
+                body += field(num, ns)
+        else:
+            body += field(num, v)
+    return field(1, type_url) + field(2, body)
 
 
 def request(method, payload=b"", service="containerd.task.v2.Task"):
@@ -157,7 +201,108 @@ def main():
         sid, _, body = recv_frame(s)
         print("first reply on stream", sid)
         return sid == 3
+    if case == "checkpoint":
+        cid, image = sys.argv[3], sys.argv[4]
+        payload = field(1, cid) + field(2, image)
+        if len(sys.argv) > 5:
+            payload += field(3, checkpoint_options(sys.argv[5:]))
+        s.settimeout(120)
+        s.sendall(frame(1, request("Checkpoint", payload)))
+        code, msg = status_of(recv_frame(s)[2])
+        print(code, msg if code else "")
+        return True
+    if case == "restore":
+        cid, bundle, image = sys.argv[3], sys.argv[4], sys.argv[5]
+        s.settimeout(120)
+        create = field(1, cid) + field(2, bundle) + field(8, image)
+        if len(sys.argv) > 6:
+            create += field(10, field(1, "runtimeoptions.v1.Options") + field(2, field(2, sys.argv[6])))
+        calls = [
+            ("Create", create),
+            ("Start", field(1, cid)),
+            ("State", field(1, cid)),
+            ("Delete", field(1, cid)),
+            ("State", field(1, cid)),
+            ("Shutdown", field(1, cid) + vfield(2, 1)),
+        ]
+        for sid, (method, payload) in enumerate(calls):
+            s.sendall(frame(2 * sid + 1, request(method, payload)))
+            r = recv_frame(s)
+            if r is None:
+                print(method, "closed")
+                return method == "Shutdown"
+            code, msg = status_of(r[2])
+            if code == 0 and method == "State":
+                msg = "status=%d" % fields(msg).get(4, 0)
+            elif code == 0 and method == "Create":
+                msg = "pid=%d" % fields(msg).get(1, 0)
+            elif code == 0:
+                msg = ""
+            print(method, code, msg)
+        return True
+    if case == "closeio":
+        return closeio(s, sys.argv[3], sys.argv[4])
+    if case == "shutdown":
+        s.sendall(frame(1, request("Shutdown", vfield(2, 1))))
+        r = recv_frame(s)
+        print("shutdown", r and status_of(r[2])[0])
+        return True
     raise SystemExit("unknown case " + case)
+
+
+def closeio(s, cid, tmp):
+    """cat reads a FIFO this client holds open: only CloseIO ends its input"""
+    import json
+    import time
+    fifo, out = os.path.join(tmp, "closeio.in"), os.path.join(tmp, "closeio.out")
+    for p in (fifo, out):
+        if os.path.exists(p):
+            os.unlink(p)
+    os.mkfifo(fifo, 0o600)
+    keep = os.open(fifo, os.O_RDWR)  # our writer stays open throughout
+    os.write(keep, b"through-stdin\n")
+    spec = json.dumps({"args": ["/bin/cat"], "cwd": "/", "env": ["PATH=/bin"],
+                       "user": {"uid": 0, "gid": 0}})
+    spec_any = field(1, "types.containerd.io/opencontainers/runtime-spec/1/Process") + field(2, spec)
+    eid = "closeio"
+    sid = [1]
+
+    def call(method, payload, timeout=30):
+        s.settimeout(timeout)
+        s.sendall(frame(sid[0], request(method, payload)))
+        sid[0] += 2
+        r = recv_frame(s)
+        return status_of(r[2])
+
+    code, msg = call("Exec", field(1, cid) + field(2, eid) + field(4, fifo) + field(5, "file://" + out) + field(7, spec_any))
+    print("exec", code, msg)
+    if code:
+        return False
+    code, msg = call("Start", field(1, cid) + field(2, eid))
+    print("start", code, msg)
+    if code:
+        return False
+    time.sleep(1)
+    code, msg = call("State", field(1, cid) + field(2, eid))
+    status = fields(msg).get(4, 0) if code == 0 else -1
+    print("state before CloseIO", code, status)
+    if status != 2:  # cat must still be waiting for input
+        return False
+    code, msg = call("CloseIO", field(1, cid) + field(2, eid) + vfield(3, 1))
+    print("closeio", code, msg)
+    try:
+        code, msg = call("Wait", field(1, cid) + field(2, eid), timeout=10)
+    except socket.timeout:
+        print("wait: cat is still running after CloseIO")
+        return False
+    exit_status = fields(msg).get(1, 0) if code == 0 else -1
+    print("wait", code, "exit_status", exit_status)
+    call("Delete", field(1, cid) + field(2, eid))
+    os.close(keep)
+    with open(out) as f:
+        text = f.read()
+    print("output", repr(text))
+    return exit_status == 0 and text == "through-stdin\n"
 
 
 if __name__ == "__main__":
