@@ -15,7 +15,7 @@ noinst_LIBRARIES += libwardshim.a
 libwardshim_a_SOURCES = \
 	shim/shim.h shim/loop.c shim/ttrpc.c shim/task.c shim/process.c shim/runtime.c \
 	shim/io.c shim/events.c shim/oom.c shim/metrics.c shim/mount.c shim/util.c shim/log.c \
-	shim/options.c shim/shim_cgroup.c shim/checkpoint.c
+	shim/options.c shim/shim_cgroup.c shim/checkpoint.c shim/info.c
 nodist_libwardshim_a_SOURCES = $(SHIM_PB_C) $(SHIM_PB_H)
 libwardshim_a_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 

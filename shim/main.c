@@ -57,10 +57,11 @@ static int sock_connect(const char *path)
 }
 
 /* stdin: the runtime options as a serialized Any (or nothing); read to EOF */
-static void read_start_options(struct shim_opts *o)
+static Wshim__Any *read_options_any(void)
 {
 	size_t len = 0, cap = 4096;
 	uint8_t *buf = malloc(cap);
+	Wshim__Any *any = NULL;
 	ssize_t n;
 	while (buf && (n = read(0, buf + len, cap - len)) > 0) {
 		len += (size_t)n;
@@ -78,14 +79,19 @@ static void read_start_options(struct shim_opts *o)
 			cap *= 2;
 		}
 	}
-	if (buf && len) {
-		Wshim__Any *any = wshim__any__unpack(NULL, len, buf);
-		if (any) {
-			opts_parse(any, o);
-			wshim__any__free_unpacked(any, NULL);
-		}
-	}
+	if (buf && len)
+		any = wshim__any__unpack(NULL, len, buf);
 	free(buf);
+	return any;
+}
+
+static void read_start_options(struct shim_opts *o)
+{
+	Wshim__Any *any = read_options_any();
+	if (any) {
+		opts_parse(any, o);
+		wshim__any__free_unpacked(any, NULL);
+	}
 }
 
 static int serve(int lfd)
@@ -252,12 +258,13 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (!strcmp(name, "info")) {
-			/* containerd.types.RuntimeInfo{name} */
-			const char *nm = "io.containerd.ward.v2";
-			putchar(0x0a);
-			putchar((int)strlen(nm));
-			fputs(nm, stdout);
-			return 0;
+			/* containerd passes the runtime options on stdin; by hand, a
+			 * terminal there means none */
+			Wshim__Any *any = isatty(0) ? NULL : read_options_any();
+			int rc = shim_info(any);
+			if (any)
+				wshim__any__free_unpacked(any, NULL);
+			return rc;
 		}
 		if (eq)
 			val = eq + 1;

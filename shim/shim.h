@@ -155,6 +155,9 @@ struct shim_opts {
 void opts_parse(const Wshim__Any *any, struct shim_opts *o);
 void opts_free(struct shim_opts *o);
 
+/* ---- info.c: `-info` ---- */
+int shim_info(const Wshim__Any *options);
+
 /* ---- shim_cgroup.c: ShimCgroup ---- */
 int shim_cgroup_join(pid_t pid, const char *path, char **errmsg);
 

@@ -496,3 +496,52 @@ sys.stdout.buffer.write(field(1, "containerd.runc.v1.Options") + field(2, field(
 	echo "$output"
 	assert_success
 }
+
+@test "shim: -info prints RuntimeInfo: name, version, the runtime's features, the options understood" {
+	command -v runc >/dev/null || skip "runc is not installed"
+	local shim_bin=$SHIM_DIR/containerd-shim-ward-v2
+	# RuntimeInfo{1 name, 2 version{1 version}, 3 options Any, 4 features Any, 5 annotations map}
+	local decode='
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from ttrpc_probe import fields, read_varint
+b, i, top, ann = sys.stdin.buffer.read(), 0, {}, {}
+while i < len(b):
+    k, i = read_varint(b, i)
+    ln, i = read_varint(b, i)
+    v, i = b[i:i + ln], i + ln
+    if k >> 3 == 5:
+        e = fields(v)
+        ann[e[1].decode()] = e[2].decode()
+    else:
+        top[k >> 3] = v
+print("name", top[1].decode())
+print("version", fields(top[2])[1].decode())
+f = fields(top[4])
+print("features", f[1].decode(), " ".join(sorted(json.loads(f[2])["annotations"])))
+if 3 in top:
+    print("options", fields(top[3])[1].decode())
+for k in sorted(ann):
+    print(k, ann[k])
+'
+	run bash -c '"$1" -info </dev/null | /usr/bin/python3 -c "$2" "$3"' _ "$shim_bin" "$decode" "$SRC_DIR/tests/tools"
+	assert_success
+	assert_line "name io.containerd.ward.v2"
+	assert_line "version $("$shim_bin" -v | awk '/Version:/ { print $2 }')"
+	assert_output_matches "features types.containerd.io/opencontainers/runtime-spec/1/features/Features .*run.ward.commit"
+	assert_line "run.ward.shim.runtime $SHIM_DIR/ward"
+	assert_output_matches "run.ward.shim.options .*shim_cgroup.*ShimCgroup"
+	assert_output_matches "run.ward.shim.checkpoint-options .*empty_namespaces"
+	if grep -q '^options ' <<<"$output"; then fail "options echoed without any given"; fi
+	# the options containerd passes on stdin: BinaryName = runc gives runc's features
+	run bash -c '/usr/bin/python3 -c "
+import sys
+sys.path.insert(0, sys.argv[1])
+from ttrpc_probe import field
+sys.stdout.buffer.write(field(1, \"containerd.runc.v1.Options\") + field(2, field(6, \"runc\")))
+" "$3" | "$1" -info | /usr/bin/python3 -c "$2" "$3"' _ "$shim_bin" "$decode" "$SRC_DIR/tests/tools"
+	assert_success
+	assert_line "options containerd.runc.v1.Options"
+	assert_line "run.ward.shim.runtime runc"
+	assert_output_matches "features .*org.opencontainers.runc.version"
+}
