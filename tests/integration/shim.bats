@@ -405,9 +405,10 @@ probe() { /usr/bin/python3 "$SRC_DIR/tests/tools/ttrpc_probe.py" "$@"; }
 	argv_runtime
 	local shim_bin=$SHIM_DIR/containerd-shim-ward-v2 addr sock pid
 	mkdir "$TEST_DIR/img" # an empty image: criu finds nothing to restore
-	# a shim of our own (no containerd: no TTRPC_ADDRESS, no events)
+	# a shim of our own, outside containerd (no TTRPC_ADDRESS: no events); its
+	# -address names our containerd so that teardown_file finds it if this fails
 	addr=$(cd "$BUNDLE" && env -u TTRPC_ADDRESS "$shim_bin" -namespace "$CGROUP_PARENT" \
-		-address "$TEST_DIR/none.sock" -id "$CT_ID" start </dev/null)
+		-address "$CTRD_DIR/containerd.sock" -id "$CT_ID" start </dev/null)
 	sock=${addr#unix://}
 	[ -S "$sock" ] || fail "no shim socket in '$addr'"
 	run probe "$sock" connect
@@ -467,7 +468,7 @@ sys.path.insert(0, sys.argv[1])
 from ttrpc_probe import field
 sys.stdout.buffer.write(field(1, "containerd.runc.v1.Options") + field(2, field(3, sys.argv[2])))
 ' "$SRC_DIR/tests/tools" "/$rel" | env -u TTRPC_ADDRESS "$SHIM_DIR/containerd-shim-ward-v2" -namespace "$CGROUP_PARENT" \
-		-address "$TEST_DIR/none.sock" -id "$CT_ID-2" start)
+		-address "$CTRD_DIR/containerd.sock" -id "$CT_ID-2" start)
 	sock=${addr#unix://}
 	run probe "$sock" connect
 	assert_success
