@@ -219,12 +219,15 @@ vm_start() {
 			>"$WARD_TEST_TMP/vm.tap" 2>"$WARD_TEST_TMP/vm.err"
 		echo $? >"$WARD_TEST_TMP/vm.rc"
 		[ "$w" = none ] && exit 0
-		# The same resource suites as on this host, now on cgroup v2. The
-		# guest has no compiler: the unit test and GNU tools come along
-		# prebuilt.
+		# The same resource suites as on this host, and egress on the
+		# unified hierarchy alone, now on cgroup v2. The guest has no
+		# compiler: the unit test, the egress probe and GNU tools come
+		# along prebuilt.
+		gcc -static -O2 -o "$WARD_TEST_TMP/egress_probe" "$src"/tests/tools/egress_probe.c
 		"$src"/tests/vm/run.sh -q -T 2400 -t "$src"/tests/integration -w "$w" \
 			-b /usr/bin/ps -b /usr/bin/flock -b /usr/bin/rm -b "$build/tests/unit/test_cgroup" \
-			-- bash -c 'test_cgroup; bats --tap /tests/{cgroups,cgroup_safety,device_cgroup,ps,pause,update,events}.bats' \
+			-b "$WARD_TEST_TMP/egress_probe" -a "$src/contrib/policy:/contrib/policy" \
+			-- bash -c 'test_cgroup; bats --tap /tests/{cgroups,cgroup_safety,device_cgroup,ps,pause,update,events,policy_egress}.bats' \
 			</dev/null >"$WARD_TEST_TMP/vm-v2.tap" 2>"$WARD_TEST_TMP/vm-v2.err"
 		echo $? >"$WARD_TEST_TMP/vm-v2.rc"
 	) &
