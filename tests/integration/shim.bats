@@ -430,6 +430,93 @@ probe() { /usr/bin/python3 "$SRC_DIR/tests/tools/ttrpc_probe.py" "$@"; }
 	[ ! -e "$sock" ] || fail "socket $sock left"
 }
 
+# A runtime stand-in for a host where criu cannot dump: `checkpoint` leaves a
+# marker in the image, `restore` from an image holding it is create + start
+# of the bundle (the shim's side of a restore that succeeds: pid file, stdio,
+# exit); every other command is ward's. $TEST_DIR/fake.toml names it.
+fake_criu_runtime() {
+	cat >"$TEST_DIR/ward-fake-criu" <<-'EOF'
+		#!/bin/bash
+		w=@WARD@ g=()
+		while [ $# -gt 0 ]; do
+			case $1 in
+			--root | --log | --log-format | --policy) g+=("$1" "$2") && shift 2 ;;
+			*) break ;;
+			esac
+		done
+		cmd=$1 a=() img= id=
+		shift
+		case $cmd in
+		checkpoint | restore)
+			while [ $# -gt 0 ]; do
+				case $1 in
+				--bundle | --pid-file | --console-socket) a+=("$1" "$2") && shift 2 ;;
+				--image-path) img=$2 && shift 2 ;;
+				--work-path | --manage-cgroups-mode | --empty-ns) shift 2 ;;
+				-*) shift ;;
+				*) id=$1 && shift ;;
+				esac
+			done
+			if [ "$cmd" = checkpoint ]; then
+				echo "$id" >"$img/dumped"
+				exit
+			fi
+			[ -f "$img/dumped" ] || { echo "nothing dumped in $img" >&2; exit 1; }
+			"$w" "${g[@]}" create "${a[@]}" "$id" && exec "$w" "${g[@]}" start "$id"
+			;;
+		*) exec "$w" "${g[@]}" "$cmd" "$@" ;;
+		esac
+	EOF
+	sed -i "s|@WARD@|$WARD|" "$TEST_DIR/ward-fake-criu"
+	chmod +x "$TEST_DIR/ward-fake-criu"
+	printf 'BinaryName = "%s"\n' "$TEST_DIR/ward-fake-criu" >"$TEST_DIR/fake.toml"
+}
+
+@test "shim: a restore that succeeds (runtime stand-in): the task runs, its output arrives, its exit is reported" {
+	fake_criu_runtime
+	update_config '.process.args = ["/bin/sh", "-c", "echo restored; exec sleep 1000"]'
+	mkdir "$TEST_DIR/img"
+	echo x >"$TEST_DIR/img/dumped"
+	local addr sock shim pid i
+	addr=$(cd "$BUNDLE" && env -u TTRPC_ADDRESS "$SHIM_DIR/containerd-shim-ward-v2" -namespace "$CGROUP_PARENT" \
+		-address "$CTRD_DIR/containerd.sock" -id "$CT_ID" start </dev/null)
+	sock=${addr#unix://}
+	run probe "$sock" connect
+	shim=${output#0 }
+	run probe "$sock" restored "$CT_ID" "$BUNDLE" "$TEST_DIR/img" "$TEST_DIR/fake.toml" "$TEST_DIR/out"
+	assert_success
+	assert_line "Create 0 pid=0"
+	pid=$(awk '$1 == "Start" && $2 == 0 { sub("pid=", "", $3); print $3 }' <<<"$output")
+	[ "${pid:-0}" -gt 0 ] || fail "Start gave no pid"
+	assert_line "State 0 status=2 pid=$pid"
+	assert_line "Kill 0 "
+	assert_line "Wait 0 exit_status=137"
+	assert_line "Delete 0 exit_status=137"
+	grep -qx restored "$TEST_DIR/out" || fail "the restored task's output did not arrive: $(cat "$TEST_DIR/out")"
+	for ((i = 0; i < 50; i++)); do kill -0 "$shim" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$shim" 2>/dev/null && fail "shim $shim did not exit"
+	run "$WARD" --root "$RT_ROOT" state "$CT_ID"
+	assert_failure
+}
+
+@test "shim: a checkpoint that succeeds (runtime stand-in): ctr task checkpoint makes an image, the task runs on" {
+	fake_criu_runtime
+	run wrun -d --runtime-config-path "$TEST_DIR/fake.toml" -- /bin/sleep 1000
+	assert_success
+	wait_status "$CT_ID" RUNNING
+	local pid
+	pid=$(task_pid "$CT_ID")
+	run timeout 120 "${CTR[@]}" task checkpoint "$CT_ID"
+	assert_success
+	# containerd stored what the runtime wrote as a checkpoint image
+	assert_output_contains "checkpoint/$CT_ID"
+	run "${CTR[@]}" images ls -q
+	assert_output_contains "checkpoint/$CT_ID"
+	"${CTR[@]}" images rm "$(grep "checkpoint/$CT_ID" <<<"$output")" >/dev/null
+	wait_status "$CT_ID" RUNNING
+	kill -0 "$pid" || fail "task $pid is gone"
+}
+
 # the cgroup hierarchies a ShimCgroup test uses: memory and pids on v1, the
 # unified root on v2
 shim_cg_dirs() { # REL

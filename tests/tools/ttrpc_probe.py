@@ -19,6 +19,10 @@ Cases print what came back; exit 0 when the shim behaved:
               Create from the checkpoint IMAGE (runtime options: a
               runtimeoptions.v1.Options naming CONFIG_PATH), Start, State, Delete, Shutdown;
               prints one "METHOD CODE MESSAGE" line each
+  restored ID BUNDLE IMAGE CONFIG_PATH OUT
+              a restore that succeeds: Create from IMAGE with stdout to
+              file://OUT, Start, State, Kill 9, Wait, Delete, Shutdown; prints
+              one "METHOD CODE DETAIL" line each
   closeio ID DIR
               Exec `cat` with a stdin FIFO this client keeps open, then
               CloseIO(stdin): cat must see EOF and exit 0 (Wait, 10 s), its
@@ -239,6 +243,42 @@ def main():
             elif code == 0:
                 msg = ""
             print(method, code, msg)
+        return True
+    if case == "restored":
+        cid, bundle, image, config, out = sys.argv[3:8]
+        s.settimeout(120)
+        opts = field(1, "runtimeoptions.v1.Options") + field(2, field(2, config))
+        calls = [
+            ("Create", field(1, cid) + field(2, bundle) + field(6, "file://" + out) + field(8, image) + field(10, opts)),
+            ("Start", field(1, cid)),
+            ("State", field(1, cid)),
+            ("Kill", field(1, cid) + vfield(3, 9)),
+            ("Wait", field(1, cid)),
+            ("Delete", field(1, cid)),
+            ("Shutdown", field(1, cid) + vfield(2, 1)),
+        ]
+        for sid, (method, payload) in enumerate(calls):
+            s.sendall(frame(2 * sid + 1, request(method, payload)))
+            r = recv_frame(s)
+            if r is None:
+                print(method, "closed")
+                return method == "Shutdown"
+            code, msg = status_of(r[2])
+            if code == 0:
+                f = fields(msg)
+                if method in ("Create", "Start"):
+                    detail = "pid=%d" % f.get(1, 0)
+                elif method == "State":
+                    detail = "status=%d pid=%d" % (f.get(4, 0), f.get(3, 0))
+                elif method == "Wait":
+                    detail = "exit_status=%d" % f.get(1, 0)
+                elif method == "Delete":
+                    detail = "exit_status=%d" % f.get(2, 0)
+                else:
+                    detail = ""
+            else:
+                detail = msg
+            print(method, code, detail)
         return True
     if case == "closeio":
         return closeio(s, sys.argv[3], sys.argv[4])
