@@ -185,6 +185,28 @@ static int cmd_start(void)
 	return 0;
 }
 
+/* a shim that was killed leaves its socket: remove it once nothing answers
+ * there (a pod's shim still serving other containers keeps it) */
+static void remove_dead_socket(const char *bundle)
+{
+	_cleanup_free_ char *file = xasprintf("%s/address", bundle);
+	_cleanup_free_ char *addr = read_file_str(file, 4096);
+	const char *path;
+	int fd;
+	if (!addr || strncmp(addr, "unix://" SOCKET_DIR "/", strlen("unix://" SOCKET_DIR "/")))
+		return;
+	path = addr + strlen("unix://");
+	if (strchr(path + strlen(SOCKET_DIR) + 1, '/'))
+		return;
+	fd = sock_connect(path);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (errno == ECONNREFUSED)
+		unlink(path);
+}
+
 static int cmd_delete(void)
 {
 	struct container ct = { 0 };
@@ -224,6 +246,7 @@ static int cmd_delete(void)
 		fprintf(stderr, "%s delete %s: %s\n", ct.binary, shim_id, res.err ? res.err : "failed");
 	rt_result_free(&res);
 	unmount_rootfs(ct.bundle);
+	remove_dead_socket(ct.bundle);
 	if (!root)
 		free(ct.root);
 	resp.exit_status = 128 + 9;

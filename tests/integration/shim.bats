@@ -276,15 +276,19 @@ probe() { /usr/bin/python3 "$SRC_DIR/tests/tools/ttrpc_probe.py" "$@"; }
 @test "shim: SIGKILL of the shim: containerd's delete path cleans up" {
 	run wrun -d -- /bin/sleep 1000
 	assert_success
-	local pid shim
+	local pid shim sock
 	pid=$(task_pid "$CT_ID")
 	shim=$(ctrd_shim_pids)
+	sock=$(shim_of "$CT_ID")
 	[ -n "$shim" ] || fail "no shim"
 	kill -9 $shim
 	wait_status "$CT_ID" STOPPED || true
 	local i
 	for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -0 "$pid" 2>/dev/null && fail "container init $pid still running"
+	# the dead shim's socket goes too (the shim's delete removes it)
+	for ((i = 0; i < 50; i++)); do [ -e "$sock" ] || break; sleep 0.1; done
+	[ ! -e "$sock" ] || fail "the killed shim's socket $sock is left"
 	run "$WARD" --root "$RT_ROOT" state "$CT_ID"
 	assert_failure
 	"${CTR[@]}" task delete "$CT_ID" >/dev/null 2>&1 || true
