@@ -296,10 +296,19 @@ int policy_release_ids(const struct spec *s, const char *id, struct ward_error *
 	const char *dir = s ? spec_annotation(s, WARD_ID_RANGE_ANNOTATION) : NULL;
 	struct range_table t = { 0 };
 	cleanup_close int lock = -1;
+	cleanup_free char *lockpath = NULL;
+	struct stat st;
 	size_t before;
 	int rc = 0;
 
 	if (dir == NULL || dir[0] != '/')
+		return 0;
+	/* Only a table the allocation made: the annotation may come from a
+	 * pod (the CRI passes run.ward.*), and must not make ward create a
+	 * directory or file wherever it points. */
+	if (asprintf(&lockpath, "%s/%s.lock", dir, TABLE) < 0)
+		return ward_error_set(err, ENOMEM, "id ranges");
+	if (lstat(lockpath, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;
 	lock = lock_table(dir, err);
 	if (lock < 0 || read_table(dir, &t, err) < 0) {

@@ -6,7 +6,8 @@
  * audit and default do with a violation and with a missing value, the
  * seccomp floor stacked under a pod's profile, the sysctl safe set, host
  * path prefixes (resolved on the real file system, under a temporary
- * directory), and the egress list a pod may extend. */
+ * directory), the egress list a pod may extend, and an id range release
+ * pointed elsewhere by a pod's annotation. */
 #include "config.h"
 
 #include <limits.h>
@@ -622,6 +623,23 @@ static void test_egress(void)
 	   "egress audit: nothing attached, the list enforce would apply is logged");
 }
 
+/* ---- id ranges ---- */
+
+/* A release names its table through an annotation a pod can also set:
+ * where no table was made, nothing is created. */
+static void test_release_elsewhere(void)
+{
+	char dir[PATH_MAX], ann[PATH_MAX + 64];
+	struct ward_error err = { 0 };
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/not-a-table", tmpdir);
+	snprintf(ann, sizeof(ann), "\"%s\": \"%s\"", WARD_ID_RANGE_ANNOTATION, dir);
+	cleanup_spec struct spec *s = config(&(struct cfg){ .annotations = ann });
+	ok(policy_release_ids(s, "ct", &err) == 0 && stat(dir, &st) < 0,
+	   "id ranges: a release pointed at a directory without a table creates nothing there");
+}
+
 int main(void)
 {
 	char cmd[PATH_MAX + 16];
@@ -638,6 +656,7 @@ int main(void)
 	test_sysctls();
 	test_host_paths();
 	test_egress();
+	test_release_elsewhere();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", tmpdir);
