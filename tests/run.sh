@@ -254,7 +254,23 @@ vm_criu() {
 	# The guest has no compiler: recvtty comes prebuilt.
 	mkdir -p "$WARD_TEST_TMP/vm-criu" &&
 		cc -O2 -o "$WARD_TEST_TMP/vm-criu/recvtty" "$src/tests/tools/recvtty.c" || return 1
-	"$src"/tests/vm/run.sh -q -T 1800 -t "$src"/tests/integration -w "$WARD" \
+	# The shim's test drives it over ttrpc from python3: the shim beside
+	# ward, the interpreter and Debian's minimal standard library (a few MiB).
+	local shim py pyv f d shim_args=()
+	shim=$(dirname "$WARD")/containerd-shim-ward-v2
+	py=$(readlink -f /usr/bin/python3 2>/dev/null) || py=
+	pyv=${py##*/}
+	if [ -x "$shim" ] && [ -x "$py" ] && dpkg-query -W "lib$pyv-minimal" >/dev/null 2>&1; then
+		while read -r f; do
+			[ -f "$f" ] || continue
+			d=$WARD_TEST_TMP/vm-criu/pylib/${f#/usr/lib/"$pyv"/}
+			mkdir -p "${d%/*}" && cp -a "$f" "$d"
+		done < <(dpkg -L "lib$pyv-minimal" | grep "^/usr/lib/$pyv/")
+		shim_args=(-b "$shim:/usr/local/bin/containerd-shim-ward-v2" -b "$py:/usr/bin/python3"
+			-a "$WARD_TEST_TMP/vm-criu/pylib:/usr/lib/$pyv"
+			-a "$src/tests/tools/ttrpc_probe.py:/tests/tools/ttrpc_probe.py")
+	fi
+	"$src"/tests/vm/run.sh -q -T 1800 -t "$src"/tests/integration -w "$WARD" "${shim_args[@]}" \
 		-b /usr/bin/flock -b /usr/bin/rm -b /usr/bin/ps -b "$WARD_TEST_TMP/vm-criu/recvtty" \
 		-P criu -P tar -P iproute2 -P iptables \
 		-m unix_diag -m inet_diag -m tcp_diag -m udp_diag -m netlink_diag -m af_packet_diag \

@@ -279,3 +279,31 @@ wait_for_n() {
 	assert_success
 	assert_output warm
 }
+
+@test "the shim: Checkpoint dumps a running task, a Create from its image restores it at Start" {
+	local shim_bin addr sock out2=$TEST_DIR/out2
+	shim_bin=$(dirname "$WARD")/containerd-shim-ward-v2
+	[ -x "$shim_bin" ] || skip "no containerd-shim-ward-v2 beside $WARD"
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	set_cmd "$loop_cmd"
+	# the shim on its own (no containerd: no events), driven over ttrpc
+	addr=$(cd "$BUNDLE" && env -u TTRPC_ADDRESS "$shim_bin" -namespace "$CGROUP_PARENT" \
+		-address "$TEST_DIR/none.sock" -id c1 start </dev/null)
+	sock=${addr#unix://}
+	[ -S "$sock" ] || fail "no shim socket in '$addr'"
+	run timeout 600 python3 "$SRC_DIR/tests/tools/ttrpc_probe.py" "$sock" dump-restore c1 "$BUNDLE" \
+		"$TEST_DIR/img" "$OUT" "$out2"
+	echo "$output"
+	assert_success
+	assert_line "Checkpoint 0 "
+	[ -f "$TEST_DIR/img/descriptors.json" ] || fail "no image in $TEST_DIR/img"
+	assert_line "Create 0 pid=0"
+	assert_output_matches "State 0 status=2 pid=[1-9]"
+	assert_line "Wait 0 exit_status=137"
+	# the restored loop counts on from where the dump stopped it
+	local before first
+	before=$(last_n)
+	first=$(grep -o '^n[0-9]*' "$out2" | head -n 1 | tr -d n)
+	[ -n "$first" ] || fail "no output from the restored task"
+	[ "$first" -gt "$before" ] || fail "restored output starts at n$first, the dump stopped after n$before"
+}

@@ -23,6 +23,11 @@ Cases print what came back; exit 0 when the shim behaved:
               a restore that succeeds: Create from IMAGE with stdout to
               file://OUT, Start, State, Kill 9, Wait, Delete, Shutdown; prints
               one "METHOD CODE DETAIL" line each
+  dump-restore ID BUNDLE IMAGE OUT1 OUT2
+              with a criu that works: Create (stdout to file://OUT1), Start,
+              Checkpoint into IMAGE with exit, Wait, Delete; then Create from
+              IMAGE (stdout to file://OUT2), Start, State, Kill 9, Wait,
+              Delete, Shutdown; one "METHOD CODE DETAIL" line each
   closeio ID DIR
               Exec `cat` with a stdin FIFO this client keeps open, then
               CloseIO(stdin): cat must see EOF and exit 0 (Wait, 10 s), its
@@ -243,6 +248,49 @@ def main():
             elif code == 0:
                 msg = ""
             print(method, code, msg)
+        return True
+    if case == "dump-restore":
+        import time
+        cid, bundle, image, out1, out2 = sys.argv[3:8]
+        s.settimeout(300)
+        sid = [1]
+
+        def call(method, payload, show=None):
+            s.sendall(frame(sid[0], request(method, payload)))
+            sid[0] += 2
+            r = recv_frame(s)
+            if r is None:
+                print(method, "closed")
+                return None
+            code, msg = status_of(r[2])
+            detail = msg if code else (show(fields(msg)) if show else "")
+            print(method, code, detail)
+            sys.stdout.flush()
+            return code
+
+        pid = lambda f: "pid=%d" % f.get(1, 0)
+        state = lambda f: "status=%d pid=%d" % (f.get(4, 0), f.get(3, 0))
+        status = lambda f: "exit_status=%d" % f.get(1, 0)
+        if call("Create", field(1, cid) + field(2, bundle) + field(6, "file://" + out1), pid):
+            return False
+        if call("Start", field(1, cid), pid):
+            return False
+        time.sleep(3)
+        opts = field(1, "containerd.runc.v1.CheckpointOptions") + field(2, vfield(1, 1))
+        if call("Checkpoint", field(1, cid) + field(2, image) + field(3, opts)):
+            return False
+        call("Wait", field(1, cid), status)
+        call("Delete", field(1, cid))
+        if call("Create", field(1, cid) + field(2, bundle) + field(6, "file://" + out2) + field(8, image), pid):
+            return False
+        if call("Start", field(1, cid), pid):
+            return False
+        time.sleep(3)
+        call("State", field(1, cid), state)
+        call("Kill", field(1, cid) + vfield(3, 9))
+        call("Wait", field(1, cid), status)
+        call("Delete", field(1, cid))
+        call("Shutdown", field(1, cid) + vfield(2, 1))
         return True
     if case == "restored":
         cid, bundle, image, config, out = sys.argv[3:8]
