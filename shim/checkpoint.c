@@ -179,19 +179,13 @@ int restore_task(struct container *ct, char **errmsg)
 		return -1;
 	}
 	rt_result_free(&res);
-	ct->init.pid = 0;
-	{
-		_cleanup_free_ char *s = read_file_str(pidfile, 64);
-		ct->init.pid = s ? atoi(s) : -1;
-	}
+	ct->init.pid = read_pid(pidfile);
 	if (ct->init.pid <= 0 || stdio_started(&ct->init, fds, console, errmsg) < 0) {
-		const char *dargs[] = { "delete", "--force", ct->id, NULL };
-		int none[3] = { -1, -1, -1 };
 		struct rt_result dres;
 		if (!*errmsg)
 			*errmsg = xasprintf("runtime wrote no pid to %s", pidfile);
 		ct->init.pid = 0;
-		rt_run(ct, dargs, none, false, &dres);
+		rt_force_delete(ct, &dres);
 		rt_result_free(&dres);
 		stdio_free(&ct->init);
 		return -1;

@@ -39,6 +39,14 @@ void rt_result_free(struct rt_result *r)
 	r->err = r->out = NULL;
 }
 
+int rt_force_delete(struct container *ct, struct rt_result *res)
+{
+	const char *args[] = { "delete", "--force", ct->id, NULL };
+	int none[3] = { -1, -1, -1 };
+
+	return rt_run(ct, args, none, false, res);
+}
+
 /* the message of the last error line the runtime appended to its log */
 static char *last_error(const char *log_path, off_t from)
 {

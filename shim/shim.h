@@ -145,6 +145,8 @@ struct rt_result {
  * capture: collect stdout into res->out. */
 int rt_run(struct container *ct, const char *const *args, const int fds[3], bool capture, struct rt_result *res);
 void rt_result_free(struct rt_result *r);
+/* `delete --force ID`, no stdio; res holds the outcome (free it) */
+int rt_force_delete(struct container *ct, struct rt_result *res);
 /* BinaryName's default: the ward installed beside the shim, else on PATH */
 char *rt_default_binary(void);
 
@@ -195,6 +197,8 @@ void unmount_rootfs(const char *bundle);
 /* ---- util ---- */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *read_file_str(const char *path, size_t max);
+/* the pid a runtime wrote to --pid-file, -1 if none */
+int read_pid(const char *path);
 int write_file_str(const char *path, const char *s, size_t len);
 void sha256_hex(const void *data, size_t len, char out[65]);
 

@@ -41,12 +41,6 @@ static struct proc *need_proc(struct call *call, const char *id, const char *exe
 	return p;
 }
 
-static int read_pid(const char *path)
-{
-	_cleanup_free_ char *s = read_file_str(path, 64);
-	return s ? atoi(s) : -1;
-}
-
 static const char *signame(uint32_t sig, char buf[16])
 {
 	snprintf(buf, 16, "%u", sig);
@@ -132,12 +126,10 @@ static void rpc_create(struct call *call, const uint8_t *data, size_t len)
 	}
 	ct->init.pid = read_pid(pidfile);
 	if (ct->init.pid <= 0 || stdio_started(&ct->init, fds, console, &errmsg) < 0) {
-		const char *dargs[] = { "delete", "--force", ct->id, NULL };
-		int none[3] = { -1, -1, -1 };
 		struct rt_result dres;
 		if (!errmsg)
 			errmsg = xasprintf("runtime wrote no pid to %s", pidfile);
-		rt_run(ct, dargs, none, false, &dres);
+		rt_force_delete(ct, &dres);
 		rt_result_free(&dres);
 		goto fail;
 	}
@@ -306,12 +298,10 @@ static void rpc_delete(struct call *call, const uint8_t *data, size_t len)
 		goto out;
 	}
 	{
-		const char *args[] = { "delete", "--force", ct->id, NULL };
-		int none[3] = { -1, -1, -1 };
 		struct rt_result res;
 		struct container **cp;
 		Wshim__TaskDelete ev = WSHIM__TASK_DELETE__INIT;
-		if (rt_run(ct, args, none, false, &res) < 0 && !strstr(res.err ? res.err : "", "not exist") &&
+		if (rt_force_delete(ct, &res) < 0 && !strstr(res.err ? res.err : "", "not exist") &&
 		    !strstr(res.err ? res.err : "", "not found"))
 			log_warn("delete %s: %s", ct->id, res.err);
 		rt_result_free(&res);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 char *xasprintf(const char *fmt, ...)
@@ -58,6 +59,12 @@ char *read_file_str(const char *path, size_t max)
 	}
 	buf[len] = 0;
 	return buf;
+}
+
+int read_pid(const char *path)
+{
+	_cleanup_free_ char *s = read_file_str(path, 64);
+	return s ? atoi(s) : -1;
 }
 
 int write_file_str(const char *path, const char *s, size_t len)

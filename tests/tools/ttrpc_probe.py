@@ -154,6 +154,24 @@ def conn(path):
     return s
 
 
+def call_sequence(s, calls, shown):
+    """Send (method, payload) calls one after the other and print
+    "METHOD CODE DETAIL" for each: the error message, or shown[METHOD] of
+    the reply's fields. A closed connection ends the run (fine after
+    Shutdown)."""
+    for sid, (method, payload) in enumerate(calls):
+        s.sendall(frame(2 * sid + 1, request(method, payload)))
+        r = recv_frame(s)
+        if r is None:
+            print(method, "closed")
+            return method == "Shutdown"
+        code, msg = status_of(r[2])
+        if code == 0:
+            msg = shown[method](fields(msg)) if method in shown else ""
+        print(method, code, msg)
+    return True
+
+
 def main():
     path, case = sys.argv[1], sys.argv[2]
     if path.startswith("unix://"):
@@ -234,21 +252,8 @@ def main():
             ("State", field(1, cid)),
             ("Shutdown", field(1, cid) + vfield(2, 1)),
         ]
-        for sid, (method, payload) in enumerate(calls):
-            s.sendall(frame(2 * sid + 1, request(method, payload)))
-            r = recv_frame(s)
-            if r is None:
-                print(method, "closed")
-                return method == "Shutdown"
-            code, msg = status_of(r[2])
-            if code == 0 and method == "State":
-                msg = "status=%d" % fields(msg).get(4, 0)
-            elif code == 0 and method == "Create":
-                msg = "pid=%d" % fields(msg).get(1, 0)
-            elif code == 0:
-                msg = ""
-            print(method, code, msg)
-        return True
+        shown = {"State": lambda f: "status=%d" % f.get(4, 0), "Create": lambda f: "pid=%d" % f.get(1, 0)}
+        return call_sequence(s, calls, shown)
     if case == "dump-restore":
         import time
         cid, bundle, image, out1, out2 = sys.argv[3:8]
@@ -305,29 +310,15 @@ def main():
             ("Delete", field(1, cid)),
             ("Shutdown", field(1, cid) + vfield(2, 1)),
         ]
-        for sid, (method, payload) in enumerate(calls):
-            s.sendall(frame(2 * sid + 1, request(method, payload)))
-            r = recv_frame(s)
-            if r is None:
-                print(method, "closed")
-                return method == "Shutdown"
-            code, msg = status_of(r[2])
-            if code == 0:
-                f = fields(msg)
-                if method in ("Create", "Start"):
-                    detail = "pid=%d" % f.get(1, 0)
-                elif method == "State":
-                    detail = "status=%d pid=%d" % (f.get(4, 0), f.get(3, 0))
-                elif method == "Wait":
-                    detail = "exit_status=%d" % f.get(1, 0)
-                elif method == "Delete":
-                    detail = "exit_status=%d" % f.get(2, 0)
-                else:
-                    detail = ""
-            else:
-                detail = msg
-            print(method, code, detail)
-        return True
+        pid = lambda f: "pid=%d" % f.get(1, 0)
+        shown = {
+            "Create": pid,
+            "Start": pid,
+            "State": lambda f: "status=%d pid=%d" % (f.get(4, 0), f.get(3, 0)),
+            "Wait": lambda f: "exit_status=%d" % f.get(1, 0),
+            "Delete": lambda f: "exit_status=%d" % f.get(2, 0),
+        }
+        return call_sequence(s, calls, shown)
     if case == "closeio":
         return closeio(s, sys.argv[3], sys.argv[4])
     if case == "shutdown":
