@@ -81,7 +81,8 @@ int container_run_hooks(const struct spec_hook_list *list, const char *kind,
 
 /* The one place where the spec that will be created is decided, before
  * anything exists: the node policy (policy.c) tightens the requested spec
- * in place or refuses it. Without a policy file it is taken as it is. */
+ * in place or refuses it. Without a policy file it is taken as it is,
+ * except that the policy's own annotations are refused there too. */
 static struct spec *decide_effective_spec(struct container *c, struct spec *requested,
 					  struct ward_error *err)
 {
@@ -96,7 +97,7 @@ static struct spec *decide_effective_spec(struct container *c, struct spec *requ
 	if (policy_load(c->policy_path, &pol, err) < 0)
 		return NULL;
 	if (pol == NULL)
-		return requested;
+		return policy_check_requested(requested, err) < 0 ? NULL : requested;
 	x.pol = pol;
 	rc = policy_evaluate(&x, err);
 	policy_eval_release(&x);

@@ -56,7 +56,7 @@ libward_a_SOURCES += \
 
 # the node policy: evaluation, rules, audit log, `ward policy`
 libward_a_SOURCES += \
-	runtime/policy_eval.h runtime/policy.c runtime/audit.c \
+	runtime/policy_eval.h runtime/policy.c runtime/policy_reserved.c runtime/audit.c \
 	runtime/policy_rules_process.c runtime/policy_rules_isolation.c \
 	runtime/policy_rules_host.c runtime/policy_rules_limits.c runtime/policy_uidrange.c \
 	runtime/policy_egress.c runtime/egress.h runtime/egress_prog.c runtime/egress.c \

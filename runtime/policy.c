@@ -158,6 +158,13 @@ static int choose_profile(struct policy_eval *x, struct ward_error *err)
 int policy_evaluate(struct policy_eval *x, struct ward_error *err)
 {
 	x->audit_fd = -1;
+	if (policy_check_requested(x->spec, err) < 0) {
+		if (!x->dry_run) {
+			x->prof = policy_find_profile(x->pol, x->pol->default_profile);
+			audit_record(x, "reserved", "deny", "annotations", err->msg);
+		}
+		return -1;
+	}
 	if (choose_profile(x, err) < 0) {
 		if (!x->dry_run) {
 			/* Recorded under the default profile, which refused it. */

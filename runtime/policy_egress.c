@@ -185,7 +185,6 @@ void policy_rule_egress(struct policy_eval *x)
 		record(x, "audit", "egress", msg);
 		return;
 	}
-	/* Set even when the pod's annotation carried one of its own. */
 	if (policy_set_annotation(x, WARD_EGRESS_FILTER_ANNOTATION, json) < 0)
 		return;
 	snprintf(msg, sizeof(msg), "outbound connections limited to loopback%s%s", l.n ? ", " : "",

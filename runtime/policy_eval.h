@@ -94,6 +94,14 @@ void policy_rules_limits(struct policy_eval *x);    /* resources, landlock */
 /* egress (policy_egress.c): the allowlist for egress.c, or its audit line */
 void policy_rule_egress(struct policy_eval *x);
 
+/* ---- policy_reserved.c ---- */
+/* The decision records above (seccomp floor, id-mapped rootfs, id range)
+ * and the egress filter: only the policy writes them. */
+bool policy_annotation_reserved(const char *key);
+/* A requested spec carrying one of them is refused (EPERM, naming it);
+ * create checks every spec, with or without a policy. */
+int policy_check_requested(const struct spec *s, struct ward_error *err);
+
 /* ---- policy_uidrange.c ---- */
 /* The userNamespace rule: runs last, and only for a spec nothing refused
  * (it takes a range from the pool). */

@@ -303,9 +303,10 @@ int policy_release_ids(const struct spec *s, const char *id, struct ward_error *
 
 	if (dir == NULL || dir[0] != '/')
 		return 0;
-	/* Only a table the allocation made: the annotation may come from a
-	 * pod (the CRI passes run.ward.*), and must not make ward create a
-	 * directory or file wherever it points. */
+	/* Only a table the allocation made. Create refuses the annotation in
+	 * a requested spec (policy_reserved.c); should one get through all
+	 * the same, it must not make ward create a directory or file wherever
+	 * it points. */
 	if (asprintf(&lockpath, "%s/%s.lock", dir, TABLE) < 0)
 		return ward_error_set(err, ENOMEM, "id ranges");
 	if (lstat(lockpath, &st) < 0 || !S_ISREG(st.st_mode))

@@ -117,6 +117,42 @@ fake_image() {
 	[ -z "$(ls "$WARD_ROOT" 2>/dev/null)" ]
 }
 
+@test "restore refuses a bundle carrying a node policy annotation; the policy's own pass restore and checkpoint" {
+	fake_image "$TEST_DIR/img"
+	printf '#!/bin/sh\nexit 3\n' >"$TEST_DIR/bad-criu"
+	chmod +x "$TEST_DIR/bad-criu"
+	# the config is the pod's: refused before criu runs, nothing made
+	update_config '.annotations["run.ward.seccomp-floor"] = "default"'
+	run "$WARD" --root "$WARD_ROOT" --criu "$TEST_DIR/bad-criu" restore -d --image-path "$TEST_DIR/img" r1
+	assert_failure
+	output=${output//\\\"/\"}
+	assert_output_contains 'annotations["run.ward.seccomp-floor"]: reserved for the node policy'
+	refute_output_contains "criu"
+	[ -z "$(ls "$WARD_ROOT" 2>/dev/null)" ]
+	[ -z "$(_test_cgroups)" ]
+
+	# A policy that stacks the floor itself: restore decides afresh from
+	# the bundle and gets as far as criu; checkpoint reads the floor from
+	# ward's own state.
+	update_config 'del(.annotations["run.ward.seccomp-floor"]) |
+		.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW"}'
+	jq -n --arg log "$TEST_DIR/audit.log" '{version: 1, defaultProfile: "p", auditLog: $log,
+		profiles: {p: {level: 1, rules: {seccomp: {mode: "default"}}}}}' >"$TEST_DIR/policy.json"
+	run "$WARD" --root "$WARD_ROOT" --policy "$TEST_DIR/policy.json" --criu "$TEST_DIR/bad-criu" \
+		restore -d --image-path "$TEST_DIR/img" r1
+	assert_failure
+	assert_output_contains "criu"
+	refute_output_contains "reserved"
+	run ward_detached --policy "$TEST_DIR/policy.json" run -d c1
+	assert_success
+	[ "$(ward state c1 | jq -r '.annotations["run.ward.seccomp-floor"]')" = default ]
+	run "$WARD" --root "$WARD_ROOT" --policy "$TEST_DIR/policy.json" --criu "$TEST_DIR/no-criu" \
+		checkpoint --image-path "$TEST_DIR/img2" c1
+	assert_failure
+	assert_output_contains "not found (install criu"
+	[ "$(container_status c1)" = running ]
+}
+
 @test "restore with the real criu on a kernel it refuses: criu's own error is shown" {
 	command -v criu >/dev/null || skip "criu is not installed"
 	criu check >/dev/null 2>&1 && skip "criu works on this kernel (checkpoint_criu.bats covers it)"

@@ -6,10 +6,12 @@
  * audit and default do with a violation and with a missing value, the
  * seccomp floor stacked under a pod's profile, the sysctl safe set, host
  * path prefixes (resolved on the real file system, under a temporary
- * directory), the egress list a pod may extend, and an id range release
- * pointed elsewhere by a pod's annotation. */
+ * directory), the egress list a pod may extend, an id range release
+ * pointed elsewhere by a pod's annotation, and the annotations only the
+ * policy may write. */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 
 #include "cleanup.h"
 #include "egress.h"
+#include "landlock.h"
 #include "policy_eval.h"
 #include "tap.h"
 
@@ -592,11 +595,8 @@ static void test_egress(void)
 	cleanup_policy struct ward_policy *pol = policy("", eg);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char ann[512];
-		/* a filter the pod brings along is always replaced */
-		snprintf(ann, sizeof(ann),
-			 "\"run.ward.egress-filter\": \"[{\\\"cidr\\\": \\\"0.0.0.0/0\\\"}]\"%s%s%s",
-			 cases[i].pod ? ", \"run.ward.egress\": \"" : "", cases[i].pod ? cases[i].pod : "",
-			 cases[i].pod ? "\"" : "");
+		snprintf(ann, sizeof(ann), "%s%s%s", cases[i].pod ? "\"run.ward.egress\": \"" : "",
+			 cases[i].pod ? cases[i].pod : "", cases[i].pod ? "\"" : "");
 		cleanup_spec struct spec *s = config(&(struct cfg){ .annotations = ann });
 		cleanup_verdict struct verdict v = evaluate(pol, s);
 		const char *f = spec_annotation(s, WARD_EGRESS_FILTER_ANNOTATION);
@@ -621,6 +621,104 @@ static void test_egress(void)
 	ok(v.rc == 0 && spec_annotation(s, WARD_EGRESS_FILTER_ANNOTATION) == NULL &&
 		   has(v.report, "enforce would allow only loopback"),
 	   "egress audit: nothing attached, the list enforce would apply is logged");
+}
+
+/* ---- reserved annotations ---- */
+
+/* The policy's decision records cannot come from the requested spec: the
+ * check alone (create without a policy) and the evaluation refuse them by
+ * name; what a pod may set passes. */
+static void test_reserved(void)
+{
+	static const char *const keys[] = { WARD_SECCOMP_FLOOR_ANNOTATION, WARD_IDMAP_ROOTFS_ANNOTATION,
+					    WARD_ID_RANGE_ANNOTATION, WARD_EGRESS_FILTER_ANNOTATION };
+	static const char *const pod_keys[] = {
+		"\"run.ward.profile\": \"p\"",
+		"\"run.ward.egress\": \"[]\"",
+		"\"run.ward.landlock\": \"true\", \"run.ward.landlock.tcp-bind\": \"80\"",
+		"\"run.ward.seccomp-floorx\": \"default\", \"io.kubernetes.cri.sandbox-id\": \"pod\"",
+	};
+	cleanup_policy struct ward_policy *pol = policy("", NULL);
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char ann[256], want[256];
+		struct ward_error err = { 0 };
+
+		/* behind another annotation, and its value the policy's own */
+		snprintf(ann, sizeof(ann), "\"io.kubernetes.cri.sandbox-id\": \"pod\", \"%s\": \"%s\"",
+			 keys[i], strcmp(keys[i], WARD_EGRESS_FILTER_ANNOTATION) == 0 ? "[]" : "true");
+		snprintf(want, sizeof(want), "annotations[\"%s\"]: reserved for the node policy", keys[i]);
+		cleanup_spec struct spec *s = config(&(struct cfg){ .annotations = ann });
+		ok(policy_annotation_reserved(keys[i]) && policy_check_requested(s, &err) < 0 &&
+			   has(err.msg, want) && err.errnum == EPERM,
+		   "reserved: %s is refused without a policy", keys[i]);
+		if (!has(err.msg, want))
+			diag("got: %s", err.msg);
+		cleanup_verdict struct verdict v = evaluate(pol, s);
+		ok(v.rc < 0 && has(v.err, want), "reserved: %s is refused under a policy", keys[i]);
+		if (!has(v.err, want))
+			diag("got: %s", v.err);
+	}
+	for (size_t i = 0; i < sizeof(pod_keys) / sizeof(pod_keys[0]); i++) {
+		struct ward_error err = { 0 };
+		cleanup_spec struct spec *s = config(&(struct cfg){ .annotations = pod_keys[i] });
+
+		ok(policy_check_requested(s, &err) == 0, "reserved: a pod may set %s", pod_keys[i]);
+		if (err.msg[0])
+			diag("got: %s", err.msg);
+	}
+}
+
+/* What an evaluation writes into the spec that a pod could also write must
+ * only tighten (run.ward.landlock); everything else is reserved. Run for
+ * real (not a dry run), so that the id range is taken and recorded. */
+static void test_written_reserved(void)
+{
+	char json[2048], pool[PATH_MAX], logp[PATH_MAX];
+	struct ward_error err = { 0 };
+	cleanup_policy struct ward_policy *pol = NULL;
+	cleanup_spec struct spec *s = config(&(struct cfg){
+		.linux = ", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}" });
+	size_t before = s->annotations.len;
+	bool all = true;
+	int rc;
+
+	snprintf(pool, sizeof(pool), "%s/pool", tmpdir);
+	snprintf(logp, sizeof(logp), "%s/audit.log", tmpdir);
+	snprintf(json, sizeof(json),
+		 "{\"version\": 1, \"defaultProfile\": \"p\", \"auditLog\": \"%s\","
+		 " \"idPool\": {\"start\": 3221225472, \"ranges\": 2, \"stateDir\": \"%s\"},"
+		 " \"profiles\": {\"p\": {\"level\": 1, \"rules\": {"
+		 "  \"seccomp\": {\"mode\": \"default\"}, \"landlock\": {\"mode\": \"default\"},"
+		 "  \"userNamespace\": {\"mode\": \"default\"}},"
+		 "  \"egress\": {\"mode\": \"enforce\"}}}}",
+		 logp, pool);
+	pol = policy_parse(json, strlen(json), "policy.json", &err);
+	if (pol == NULL) {
+		diag("policy: %s", err.msg);
+		abort();
+	}
+	struct policy_eval x = { .pol = pol, .spec = s, .id = "ct", .state_root = tmpdir };
+	rc = policy_evaluate(&x, &err);
+	policy_eval_release(&x);
+	ok(rc == 0 && spec_annotation(s, WARD_SECCOMP_FLOOR_ANNOTATION) &&
+		   spec_annotation(s, WARD_IDMAP_ROOTFS_ANNOTATION) &&
+		   spec_annotation(s, WARD_ID_RANGE_ANNOTATION) &&
+		   spec_annotation(s, WARD_EGRESS_FILTER_ANNOTATION),
+	   "reserved: an evaluation records the floor, the id-mapped rootfs, the id range, the egress list");
+	if (rc < 0)
+		diag("got: %s", err.msg);
+	for (size_t i = before; i < s->annotations.len; i++) {
+		const char *k = s->annotations.items[i].key;
+		if (!policy_annotation_reserved(k) && strcmp(k, WARD_LANDLOCK_ANNOTATION) != 0) {
+			diag("written, not reserved: %s", k);
+			all = false;
+		}
+	}
+	ok(s->annotations.len > before && all, "reserved: every annotation the policy writes is reserved");
+	/* the effective spec is ward's alone: fed back as a request, refused */
+	ok(policy_check_requested(s, &err) < 0, "reserved: an effective spec is not a request");
+	ok(policy_release_ids(s, "ct", &err) == 0, "reserved: the id range is given back");
 }
 
 /* ---- id ranges ---- */
@@ -657,6 +755,8 @@ int main(void)
 	test_host_paths();
 	test_egress();
 	test_release_elsewhere();
+	test_reserved();
+	test_written_reserved();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", tmpdir);
