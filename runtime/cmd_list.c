@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "cleanup.h"
 #include "cli.h"
 #include "log.h"
+#include "passwd.h"
 #include "state.h"
 
 #define NCOLS 6
@@ -30,13 +30,13 @@ struct row {
 static char *owner_name(int dirfd)
 {
 	struct stat sb;
-	struct passwd pw, *res = NULL;
-	char buf[4096], *out;
+	char *out;
 
 	if (fstat(dirfd, &sb) < 0)
 		return strdup("");
-	if (getpwuid_r(sb.st_uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-		return strdup(res->pw_name);
+	out = passwd_lookup(sb.st_uid, PASSWD_NAME);
+	if (out)
+		return out;
 	if (asprintf(&out, "#%u", (unsigned)sb.st_uid) < 0)
 		return NULL;
 	return out;

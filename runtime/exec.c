@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "passwd.h"
 #include "security.h"
 
 /* runc's default when process.env has no PATH. */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define PASSWD_MAX_BYTES (4 << 20)
 
 /* ---- the environment ---- */
 
@@ -27,47 +27,6 @@ static size_t env_key_len(const char *e)
 	const char *eq = strchr(e, '=');
 
 	return eq ? (size_t)(eq - e) : 0;
-}
-
-/* The home directory of `uid` from the container's /etc/passwd, parsed by
- * hand: getpwuid() could load NSS modules from the container image into
- * this still-privileged process. Non-blocking open and a size cap keep a
- * FIFO or a huge file in the image from stalling us. */
-static char *passwd_home(uid_t uid)
-{
-	cleanup_close int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	cleanup_file FILE *f = NULL;
-	cleanup_free char *line = NULL;
-	size_t cap = 0, total = 0;
-	struct stat st;
-	ssize_t n;
-
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return NULL;
-	f = fdopen(fd, "r");
-	if (f == NULL)
-		return NULL;
-	steal_fd(fd);
-	while ((n = getline(&line, &cap, f)) > 0 && total < PASSWD_MAX_BYTES) {
-		char *fields[7], *tok, *end, *cur = line;
-		unsigned long v;
-		int nf = 0;
-
-		total += (size_t)n;
-		line[strcspn(line, "\n")] = '\0';
-		/* strsep keeps empty fields (an empty password field is common). */
-		while (nf < 7 && (tok = strsep(&cur, ":")) != NULL)
-			fields[nf++] = tok;
-		if (nf < 6 || fields[2][0] == '\0')
-			continue;
-		v = strtoul(fields[2], &end, 10);
-		if (*end != '\0' || v != uid)
-			continue;
-		if (fields[5][0] == '\0')
-			return NULL;
-		return strdup(fields[5]);
-	}
-	return NULL;
 }
 
 struct env_entry {
@@ -136,7 +95,7 @@ static int build_env(const struct spec_process *p, struct exec_plan *plan, struc
 		plan->envp[n++] = e;
 	}
 	if (home_val == NULL || home_val[0] == '\0') {
-		cleanup_free char *dir = passwd_home(p->user.uid);
+		cleanup_free char *dir = passwd_lookup(p->user.uid, PASSWD_HOME);
 
 		if (asprintf(&plan->home, "HOME=%s", dir ? dir : "/") < 0) {
 			plan->home = NULL;

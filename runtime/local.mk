@@ -4,14 +4,16 @@ libward_a_SOURCES =
 
 bin_PROGRAMS += ward
 ward_SOURCES = runtime/main.c
-ward_LDADD = libward.a libwardspec.a $(YAJL_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(SELINUX_LIBS) $(PROTOBUF_C_LIBS)
+ward_LDADD = libward.a libwardspec.a $(WARD_LINK_LIBS)
+ward_LDFLAGS = $(WARD_LINK_LDFLAGS)
 
 # security and process attributes
 libward_a_SOURCES += \
 	runtime/security.h runtime/procfs_write.c \
 	runtime/uts.c runtime/net.c runtime/sysctl.c runtime/rlimits.c runtime/oom.c \
 	runtime/personality.c runtime/sched.c runtime/lsm.c runtime/user.c \
-	runtime/caps.c runtime/seccomp.c runtime/seccomp_cache.c runtime/seccomp_enosys.c runtime/exec.c
+	runtime/caps.c runtime/seccomp.c runtime/seccomp_cache.c runtime/seccomp_enosys.c runtime/exec.c \
+	runtime/passwd.h runtime/passwd.c
 
 # create, start, run
 libward_a_SOURCES += \
