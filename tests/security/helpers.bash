@@ -10,7 +10,9 @@
 # The suite takes one parameter: WARD_SECURITY_NO_OPENAT2=1 runs every test
 # with openat2(2) unavailable to ward (WARD_TEST_NO_OPENAT2=1 in its
 # environment), so that the component-by-component fallback resolver is the
-# one under attack:
+# one under attack; statmount(2) goes too (WARD_TEST_NO_STATMOUNT=1), as on
+# the kernels that lack openat2, so that a new mount is checked against
+# /proc/self/mountinfo:
 #
 #   bats tests/security                               # openat2
 #   WARD_SECURITY_NO_OPENAT2=1 bats tests/security    # fallback walk
@@ -20,10 +22,10 @@ SECURITY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$SECURITY_DIR/../integration/helpers.bash"
 
 if [ "${WARD_SECURITY_NO_OPENAT2:-0}" = 1 ]; then
-	export WARD_TEST_NO_OPENAT2=1
+	export WARD_TEST_NO_OPENAT2=1 WARD_TEST_NO_STATMOUNT=1
 	SEC_MODE=no-openat2
 else
-	unset WARD_TEST_NO_OPENAT2
+	unset WARD_TEST_NO_OPENAT2 WARD_TEST_NO_STATMOUNT
 	SEC_MODE=openat2
 fi
 
