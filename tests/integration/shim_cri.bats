@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Pods through containerd's CRI plugin with RuntimeClass handler "ward"
 # (runtime io.containerd.ward.v2): sandbox, containers, ExecSync, status,
-# stats, teardown; one shim per pod; a loop of pods leaves nothing behind.
+# stats, teardown; one shim per pod; a loop of pods leaves nothing behind;
+# a pod or container annotation reserved for the node policy is refused.
 # The client (tests/tools/cri.py) speaks runtime.v1 with python3-grpcio.
 
 load helpers
@@ -14,7 +15,9 @@ setup_file() {
 	ctrd_start "$(
 		cri_toml '    default_runtime_name = "ward"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ward]
-      runtime_type = "io.containerd.ward.v2"'
+      runtime_type = "io.containerd.ward.v2"
+      pod_annotations = ["run.ward.*"]
+      container_annotations = ["run.ward.*"]'
 	)"
 	cri_import_wardbox
 }
@@ -94,6 +97,28 @@ pod_socket() {
 	done
 	[ -z "$(ctrd_shim_pids)" ] || fail "shim left: $(ctrd_shim_pids)"
 	! grep -qF " $CTRD_DIR/" /proc/self/mountinfo || fail "mounts left: $(grep -F " $CTRD_DIR/" /proc/self/mountinfo)"
+}
+
+@test "cri: a pod or a container setting a node policy annotation is refused, naming it" {
+	# the pod's annotations reach the sandbox's config (pod_annotations)
+	run cri runp --annotation run.ward.idmap-rootfs=true "$POD_NAME-r" ward "$CGP"
+	assert_failure
+	output=${output//\\\"/\"}
+	assert_output_contains 'annotations["run.ward.idmap-rootfs"]: reserved for the node policy'
+	# a pod without one runs; its container that sets one does not start
+	run cri runp --annotation run.ward.profile=any "$POD_NAME" ward "$CGP"
+	assert_success
+	POD=$output
+	local c1
+	c1=$(cri create --ctr-annotation run.ward.seccomp-floor=default "$POD" app1 "$CGP" \
+		docker.io/library/wardbox:1 /bin/sleep 1000)
+	run cri start "$c1"
+	assert_failure
+	output=${output//\\\"/\"}
+	assert_output_contains 'annotations["run.ward.seccomp-floor"]: reserved for the node policy'
+	run cri status "$c1"
+	[ "$(jq -r .state <<<"$output")" != RUNNING ] || fail "started: $output"
+	cri rm "$c1"
 }
 
 @test "cri: pods created and removed in a loop leave no process, mount or socket" {

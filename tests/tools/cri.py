@@ -81,21 +81,33 @@ def first(d, num, default=None):
     return v[0] if v else default
 
 
+def annotations(num, opts, flag):
+    """map<string, string> field num from each `flag KEY=VALUE` of opts"""
+    out = b""
+    for i, o in enumerate(opts):
+        if o == flag:
+            k, _, v = opts[i + 1].partition("=")
+            out += ln(num, ln(1, k) + ln(2, v))
+    return out
+
+
 def sandbox_config(name, cgparent, opts=()):
     meta = ln(1, name) + ln(2, name + "-uid") + ln(3, "default") + vi(4, 0)
     # network NODE (POD, 0, with --pod-network), pid/ipc CONTAINER
     nsopts = (b"" if "--pod-network" in opts else vi(1, 2)) + vi(2, 1) + vi(3, 1)
     sec = ln(1, nsopts) + (vi(6, 1) if "--privileged" in opts else b"")
     linux = ln(1, cgparent) + ln(2, sec)
-    # no hostname: a host-network pod shares the node's UTS namespace
-    return ln(1, meta) + ln(8, linux)
+    # no hostname: a host-network pod shares the node's UTS namespace;
+    # annotations 7 (--annotation KEY=VALUE)
+    return ln(1, meta) + annotations(7, opts, "--annotation") + ln(8, linux)
 
 
 def options(args):
-    """leading --flags (--add-cap takes a value), the rest"""
+    """leading --flags (--add-cap, --annotation and --ctr-annotation take a
+    value), the rest"""
     opts = []
     while args and args[0].startswith("--"):
-        n = 2 if args[0] == "--add-cap" else 1
+        n = 2 if args[0] in ("--add-cap", "--annotation", "--ctr-annotation") else 1
         opts, args = opts + args[:n], args[n:]
     return opts, args
 
@@ -143,6 +155,8 @@ def main():
                 cfg += ln(3, a)
             stdio = {"--stdin": 12, "--stdin-once": 13, "--tty": 14}
             cfg += b"".join(vi(stdio[o], 1) for o in opts if o in stdio)
+            # the container's own annotations, 10 (--ctr-annotation KEY=VALUE)
+            cfg += annotations(10, opts, "--ctr-annotation")
             cfg += ln(15, container_security(opts))
             body = ln(1, pod) + ln(2, cfg) + ln(3, sandbox_config(pod_name(pod, call), cgparent, opts))
             r = call("CreateContainer", body)
