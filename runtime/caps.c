@@ -80,28 +80,42 @@ static const char *cap_label(int cap, char buf[16])
 	return buf;
 }
 
-static int drop_bounding(const struct cap_masks *m, struct ward_error *err)
+static uint64_t current_bounding(int last)
+{
+	uint64_t mask = 0;
+
+	for (int cap = 0; cap <= last; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0)
+			mask |= UINT64_C(1) << cap;
+	return mask;
+}
+
+/* Drop from the bounding set what the config leaves out; *bset is the
+ * bounding set read once by the caller and left as the kernel now has it
+ * (one read per capability instead of one per check). */
+static int drop_bounding(const struct cap_masks *m, uint64_t *bset, struct ward_error *err)
 {
 	for (int cap = 0; cap <= m->last; cap++) {
+		uint64_t bit = UINT64_C(1) << cap;
 		char buf[16];
 
-		if (m->set[SET_BOUNDING] & (UINT64_C(1) << cap))
-			continue;
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) <= 0)
-			continue; /* already gone */
+		if ((m->set[SET_BOUNDING] & bit) || !(*bset & bit))
+			continue; /* kept, or already gone */
 		if (cap_drop_bound((cap_value_t)cap) < 0)
 			return ward_error_errno(err, "unable to apply bounding set: drop %s",
 						cap_label(cap, buf));
+		*bset &= ~bit;
 	}
 	return 0;
 }
 
-int caps_drop_bounding(const struct spec_process *p, struct ward_error *err)
+int caps_drop_bounding(const struct spec_process *p, uint64_t *bset, struct ward_error *err)
 {
 	struct cap_masks m;
 
 	caps_masks(p, &m);
-	return drop_bounding(&m, err);
+	*bset = current_bounding(m.last);
+	return drop_bounding(&m, bset, err);
 }
 
 /* Permitted caps of the calling thread, as a mask. */
@@ -146,14 +160,11 @@ static int set_proc_masks(uint64_t eff, uint64_t prm, uint64_t inh, int last)
 	return r;
 }
 
-static uint64_t current_bounding(int last)
+/* One call; libcap's cap_reset_ambient() first reads every capability
+ * back. EINVAL: a kernel without ambient capabilities (before 4.3). */
+static int clear_ambient(void)
 {
-	uint64_t mask = 0;
-
-	for (int cap = 0; cap <= last; cap++)
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0)
-			mask |= UINT64_C(1) << cap;
-	return mask;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 }
 
 /* Name the first capability of `want` missing from `have`. */
@@ -164,7 +175,7 @@ static int missing_cap(uint64_t want, uint64_t have)
 	return miss ? __builtin_ctzll(miss) : -1;
 }
 
-int caps_apply(const struct spec_process *p, struct ward_error *err)
+int caps_apply(const struct spec_process *p, uint64_t bset, struct ward_error *err)
 {
 	struct cap_masks m;
 	uint64_t have = 0;
@@ -180,7 +191,7 @@ int caps_apply(const struct spec_process *p, struct ward_error *err)
 	 * set and capset can shape the rest. */
 	if (set_proc_masks(have, have, 0, m.last) < 0)
 		return ward_error_errno(err, "unable to apply caps: raise effective set");
-	if (drop_bounding(&m, err) < 0)
+	if (drop_bounding(&m, &bset, err) < 0)
 		return -1;
 
 	/* The kernel only ever shrinks permitted, and effective and ambient
@@ -195,7 +206,7 @@ int caps_apply(const struct spec_process *p, struct ward_error *err)
 		return ward_error_set(err, EPERM,
 				      "unable to apply caps: %s is in the effective set but not in the permitted set",
 				      cap_label(cap, buf));
-	cap = missing_cap(m.set[SET_INHERITABLE], current_bounding(m.last));
+	cap = missing_cap(m.set[SET_INHERITABLE], bset);
 	if (cap >= 0)
 		return ward_error_set(err, EPERM,
 				      "unable to apply caps: %s is in the inheritable set but not in the bounding set",
@@ -205,16 +216,15 @@ int caps_apply(const struct spec_process *p, struct ward_error *err)
 
 	/* Ambient caps survive execve only when permitted and inheritable
 	 * both hold them (capabilities(7)). */
-	if (m.set[SET_AMBIENT] == 0) {
-		if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0)
+	if (clear_ambient() < 0) {
+		if (errno != EINVAL)
 			return ward_error_errno(err, "unable to apply caps: clear ambient set");
-		return 0;
+		if (m.set[SET_AMBIENT] != 0)
+			return ward_error_set(err, EOPNOTSUPP,
+					      "unable to apply caps: the kernel does not support ambient capabilities");
 	}
-	if (!CAP_AMBIENT_SUPPORTED())
-		return ward_error_set(err, EOPNOTSUPP,
-				      "unable to apply caps: the kernel does not support ambient capabilities");
-	if (cap_reset_ambient() < 0)
-		return ward_error_errno(err, "unable to apply caps: clear ambient set");
+	if (m.set[SET_AMBIENT] == 0)
+		return 0;
 	/* The kernel refuses an ambient capability that is not both permitted
 	 * and inheritable. Configs written for runc 1.1 often list ambient
 	 * caps without the inheritable ones; runc raises each ambient cap on a

@@ -156,8 +156,10 @@ int user_prepare(const struct spec_process *p, bool *setgroups_ok, struct ward_e
 /* setgroups + setresgid + setresuid + umask, keeping capabilities across:
  * only those calls, as they may run under the container's filter. */
 int user_apply(const struct spec_process *p, bool setgroups_ok, struct ward_error *err);
-/* All five sets via libcap; caps unknown to the running kernel are skipped. */
-int caps_apply(const struct spec_process *p, struct ward_error *err);
+/* All five sets via libcap; caps unknown to the running kernel are skipped.
+ * bset: the bounding set as caps_drop_bounding() left it (it only shrinks
+ * in between). */
+int caps_apply(const struct spec_process *p, uint64_t bset, struct ward_error *err);
 
 /* seccomp: compile early (errors surface at create), load last, before exec. */
 struct ward_seccomp;

@@ -292,6 +292,7 @@ int process_confine(const struct spec *s, const struct spec_process *p, struct w
 {
 	bool chdir_later = false, setgroups_ok;
 	int pdeath = 0;
+	uint64_t bset = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	if (check_cwd(p, err) < 0)
@@ -328,7 +329,7 @@ int process_confine(const struct spec *s, const struct spec_process *p, struct w
 
 	/* The bounding set can only shrink with CAP_SETPCAP: drop it while
 	 * still root. */
-	if (caps_drop_bounding(p, err) < 0)
+	if (caps_drop_bounding(p, &bset, err) < 0)
 		return -1;
 	/* A credential change clears the parent-death signal. */
 	if (user_apply(p, setgroups_ok, err) < 0)
@@ -338,7 +339,7 @@ int process_confine(const struct spec *s, const struct spec_process *p, struct w
 	if (chdir_later && do_chdir(p->cwd, err) < 0)
 		return -1;
 
-	if (caps_apply(p, err) < 0)
+	if (caps_apply(p, bset, err) < 0)
 		return -1;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return ward_error_errno(err, "prctl(PR_SET_NO_NEW_PRIVS)");

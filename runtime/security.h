@@ -18,8 +18,9 @@ int procfs_write_file(const char *path, const char *buf, size_t len, struct ward
 
 /* caps.c: drop every capability not in process.capabilities.bounding from
  * the bounding set. Needs CAP_SETPCAP, so call it while still privileged
- * (before the uid change); caps_apply() repeats it harmlessly. */
-int caps_drop_bounding(const struct spec_process *p, struct ward_error *err);
+ * (before the uid change). *bset gets the bounding set left, for
+ * caps_apply(), which repeats the drop harmlessly. */
+int caps_drop_bounding(const struct spec_process *p, uint64_t *bset, struct ward_error *err);
 
 /* seccomp.c: libseccomp's token for an OCI name ("SCMP_ARCH_X86_64"), 0 if
  * this libseccomp does not know it. */

@@ -205,8 +205,9 @@ static int child_caps(void *arg)
 {
 	struct spec_process *p = arg;
 	struct ward_error err = { 0 };
+	uint64_t bset;
 
-	if (caps_apply(p, &err) < 0)
+	if (caps_drop_bounding(p, &bset, &err) < 0 || caps_apply(p, bset, &err) < 0)
 		return report_err(&err);
 	dump_status();
 	return 0;
