@@ -16,14 +16,17 @@ static char *cg_file(const char *dir, const char *name)
 	return xasprintf("%s/%s", dir, name);
 }
 
-static bool read_u64(const char *dir, const char *name, uint64_t *v)
+/* a one-value file; "max" (no limit) reads as UNLIMITED: 0 in v1
+ * Metrics (pids.max), all ones in v2 Metrics, as containerd's cgroups
+ * Stat reads them */
+static bool read_u64(const char *dir, const char *name, uint64_t *v, uint64_t unlimited)
 {
 	_cleanup_free_ char *p = dir ? cg_file(dir, name) : NULL;
 	_cleanup_free_ char *s = p ? read_file_str(p, 256) : NULL;
 	if (!s)
 		return false;
 	if (!strncmp(s, "max", 3)) {
-		*v = 0;
+		*v = unlimited;
 		return true;
 	}
 	*v = strtoull(s, NULL, 10);
@@ -81,13 +84,13 @@ static void v1_entry(Wshim__V1MemoryEntry *e, const char *dir, const char *prefi
 {
 	char name[64];
 	snprintf(name, sizeof name, "%s.usage_in_bytes", prefix);
-	read_u64(dir, name, &e->usage);
+	read_u64(dir, name, &e->usage, 0);
 	snprintf(name, sizeof name, "%s.limit_in_bytes", prefix);
-	read_u64(dir, name, &e->limit);
+	read_u64(dir, name, &e->limit, 0);
 	snprintf(name, sizeof name, "%s.max_usage_in_bytes", prefix);
-	read_u64(dir, name, &e->max);
+	read_u64(dir, name, &e->max, 0);
 	snprintf(name, sizeof name, "%s.failcnt", prefix);
-	read_u64(dir, name, &e->failcnt);
+	read_u64(dir, name, &e->failcnt, 0);
 }
 
 static int collect_v1(struct container *ct, Wshim__Any *out)
@@ -105,8 +108,8 @@ static int collect_v1(struct container *ct, Wshim__Any *out)
 	size_t ncpu = 0;
 
 	if (ct->cg_pids) {
-		read_u64(ct->cg_pids, "pids.current", &pids.current);
-		read_u64(ct->cg_pids, "pids.max", &pids.limit);
+		read_u64(ct->cg_pids, "pids.current", &pids.current, 0);
+		read_u64(ct->cg_pids, "pids.max", &pids.limit, 0);
 		m.pids = &pids;
 	}
 	if (ct->cg_cpuacct) {
@@ -116,7 +119,7 @@ static int collect_v1(struct container *ct, Wshim__Any *out)
 		_cleanup_free_ char *sp = cg_file(ct->cg_cpuacct, "cpuacct.stat");
 		_cleanup_free_ char *st = read_file_str(sp, 4096);
 		long hz = sysconf(_SC_CLK_TCK);
-		read_u64(ct->cg_cpuacct, "cpuacct.usage", &usage.total);
+		read_u64(ct->cg_cpuacct, "cpuacct.usage", &usage.total, 0);
 		if (st && sscanf(st, "user %" SCNu64 " system %" SCNu64, &user, &sys) == 2 && hz > 0) {
 			usage.user = user * (1000000000ull / (uint64_t)hz);
 			usage.kernel = sys * (1000000000ull / (uint64_t)hz);
@@ -167,16 +170,16 @@ static int collect_v2(struct container *ct, Wshim__Any *out)
 	Wshim__V2MemoryEvents me = WSHIM__V2_MEMORY_EVENTS__INIT;
 	const char *d = ct->cg_unified;
 
-	read_u64(d, "pids.current", &pids.current);
-	read_u64(d, "pids.max", &pids.limit);
+	read_u64(d, "pids.current", &pids.current, UINT64_MAX);
+	read_u64(d, "pids.max", &pids.limit, UINT64_MAX);
 	fill_keyed(&cpu.base, d, "cpu.stat", NULL);
 	fill_keyed(&mem.base, d, "memory.stat", NULL);
-	read_u64(d, "memory.current", &mem.usage);
-	read_u64(d, "memory.max", &mem.usage_limit);
-	read_u64(d, "memory.swap.current", &mem.swap_usage);
-	read_u64(d, "memory.swap.max", &mem.swap_limit);
-	read_u64(d, "memory.peak", &mem.max_usage);
-	read_u64(d, "memory.swap.peak", &mem.swap_max_usage);
+	read_u64(d, "memory.current", &mem.usage, UINT64_MAX);
+	read_u64(d, "memory.max", &mem.usage_limit, UINT64_MAX);
+	read_u64(d, "memory.swap.current", &mem.swap_usage, UINT64_MAX);
+	read_u64(d, "memory.swap.max", &mem.swap_limit, UINT64_MAX);
+	read_u64(d, "memory.peak", &mem.max_usage, UINT64_MAX);
+	read_u64(d, "memory.swap.peak", &mem.swap_max_usage, UINT64_MAX);
 	fill_keyed(&me.base, d, "memory.events", NULL);
 	m.pids = &pids;
 	m.cpu = &cpu;
