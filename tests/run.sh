@@ -254,8 +254,11 @@ vm_criu() {
 	# The guest has no compiler: recvtty comes prebuilt.
 	mkdir -p "$WARD_TEST_TMP/vm-criu" &&
 		cc -O2 -o "$WARD_TEST_TMP/vm-criu/recvtty" "$src/tests/tools/recvtty.c" || return 1
-	# The shim's test drives it over ttrpc from python3: the shim beside
-	# ward, the interpreter and Debian's minimal standard library (a few MiB).
+	# The shim's tests (its checkpoint, and its cgroup v2 paths in
+	# shim_cgroup2.bats, here because this lane carries them already) drive
+	# it over ttrpc from python3: the shim beside ward, the interpreter and
+	# Debian's minimal standard library (a few MiB). Without the criu
+	# packages above the whole lane skips, shim_cgroup2.bats with it.
 	local shim py pyv f d shim_args=()
 	shim=$(dirname "$WARD")/containerd-shim-ward-v2
 	py=$(readlink -f /usr/bin/python3 2>/dev/null) || py=
@@ -268,7 +271,8 @@ vm_criu() {
 		done < <(dpkg -L "lib$pyv-minimal" | grep "^/usr/lib/$pyv/")
 		shim_args=(-b "$shim:/usr/local/bin/containerd-shim-ward-v2" -b "$py:/usr/bin/python3"
 			-a "$WARD_TEST_TMP/vm-criu/pylib:/usr/lib/$pyv"
-			-a "$src/tests/tools/ttrpc_probe.py:/tests/tools/ttrpc_probe.py")
+			-a "$src/tests/tools/ttrpc_probe.py:/tests/tools/ttrpc_probe.py"
+			-a "$src/tests/tools/shim_cgroup2_probe.py:/tests/tools/shim_cgroup2_probe.py")
 	fi
 	"$src"/tests/vm/run.sh -q -T 1800 -t "$src"/tests/integration -w "$WARD" "${shim_args[@]}" \
 		-b /usr/bin/flock -b /usr/bin/rm -b /usr/bin/ps -b "$WARD_TEST_TMP/vm-criu/recvtty" \
@@ -276,7 +280,7 @@ vm_criu() {
 		-m unix_diag -m inet_diag -m tcp_diag -m udp_diag -m netlink_diag -m af_packet_diag \
 		-m tun -m veth -m crc32c_generic -m nf_tables \
 		-e RECVTTY=/usr/local/bin/recvtty -e WARD_TEST_REQUIRE_CRIU=1 \
-		-- bats --tap /tests/checkpoint_criu.bats </dev/null
+		-- bats --tap /tests/checkpoint_criu.bats /tests/shim_cgroup2.bats </dev/null
 }
 
 vm_finish() {
