@@ -82,6 +82,19 @@ ctrd_shim_pids() {
 	return 0
 }
 
+# ctrd_own_mounts [ID...]: the host mount points of our containerd (under
+# its root and state in $CTRD_DIR) or naming one of the IDs (pods,
+# containers), one per line. Other suites' containerds and guests mount on
+# this host at the same time: a plain count of the mount table would see
+# them come and go.
+ctrd_own_mounts() {
+	awk -v d="$CTRD_DIR/" -v ids="$*" '
+		BEGIN { n = split(ids, id, " ") }
+		index($5, d) == 1 { print $5; next }
+		{ for (i = 1; i <= n; i++) if (id[i] != "" && index($5, id[i])) { print $5; next } }
+	' /proc/self/mountinfo
+}
+
 ctrd_stop() {
 	[ -n "${CTRD_DIR:-}" ] || return 0
 	ctrd_kill
