@@ -154,12 +154,14 @@ def conn(path):
     return s
 
 
-def call_sequence(s, calls, shown):
+def call_sequence(s, calls, shown, before=None):
     """Send (method, payload) calls one after the other and print
     "METHOD CODE DETAIL" for each: the error message, or shown[METHOD] of
-    the reply's fields. A closed connection ends the run (fine after
-    Shutdown)."""
+    the reply's fields. before[METHOD] runs just before that call. A
+    closed connection ends the run (fine after Shutdown)."""
     for sid, (method, payload) in enumerate(calls):
+        if before and method in before:
+            before[method]()
         s.sendall(frame(2 * sid + 1, request(method, payload)))
         r = recv_frame(s)
         if r is None:
@@ -318,7 +320,17 @@ def main():
             "Wait": lambda f: "exit_status=%d" % f.get(1, 0),
             "Delete": lambda f: "exit_status=%d" % f.get(2, 0),
         }
-        return call_sequence(s, calls, shown)
+
+        def output_arrived():
+            """the task's first line before Kill: a loaded machine may not
+            have run it yet (20 s at most, then the test says what it saw)"""
+            import time
+            for _ in range(200):
+                if os.path.exists(out) and os.path.getsize(out) > 0:
+                    return
+                time.sleep(0.1)
+
+        return call_sequence(s, calls, shown, {"Kill": output_arrived})
     if case == "closeio":
         return closeio(s, sys.argv[3], sys.argv[4])
     if case == "shutdown":
