@@ -175,7 +175,21 @@ int state_write_file(int dirfd, const char *name, const void *data, size_t len,
 		len -= (size_t)n;
 	}
 	/* No fsync: the state root lives on tmpfs and does not survive a
-	 * reboot anyway; rename gives readers all or nothing. */
+	 * reboot anyway; a rename gives readers all or nothing. An existing
+	 * file is swapped out rather than renamed over: on ext4, a rename
+	 * over a file forces the new one's blocks to be allocated at once
+	 * (auto_da_alloc), and the next replacement or the delete then frees
+	 * them, a synchronous discard on a disk mounted with -o discard. A
+	 * swapped-out file never written back frees nothing. */
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_EXCHANGE) == 0) {
+		unlinkat(dirfd, tmp, 0);
+		return 0;
+	}
+	if (errno != ENOENT && errno != EINVAL) {
+		ward_error_errno(err, "rename %s", name);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
 	if (renameat(dirfd, tmp, dirfd, name) < 0) {
 		ward_error_errno(err, "rename %s", name);
 		unlinkat(dirfd, tmp, 0);
