@@ -6,6 +6,7 @@
 #include "config.h"
 #include "shim/shim.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -161,6 +162,46 @@ static int collect_v1(struct container *ct, Wshim__Any *out)
 	return 0;
 }
 
+#define HUGE_SIZES_MAX 8
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* One entry per huge page size of the host, named as the cgroup files
+ * name it ("2MB", "1GB"; sysfs says hugepages-2048kB), as containerd's
+ * cgroup2 Stat lists them. Returns how many; NAMES are freed by the
+ * caller. */
+static size_t v2_hugetlb(const char *dir, Wshim__V2HugeTlb *e, Wshim__V2HugeTlb **ptrs, char **names)
+{
+	__attribute__((cleanup(closedirp))) DIR *d = opendir("/sys/kernel/mm/hugepages");
+	struct dirent *de;
+	size_t n = 0;
+	while (d && n < HUGE_SIZES_MAX && (de = readdir(d))) {
+		unsigned long long kb;
+		char file[96];
+		if (sscanf(de->d_name, "hugepages-%llukB", &kb) != 1 || !kb)
+			continue;
+		if (!(kb % (1024 * 1024)))
+			names[n] = xasprintf("%lluGB", kb / (1024 * 1024));
+		else if (!(kb % 1024))
+			names[n] = xasprintf("%lluMB", kb / 1024);
+		else
+			names[n] = xasprintf("%lluKB", kb);
+		wshim__v2_huge_tlb__init(&e[n]);
+		e[n].pagesize = names[n];
+		snprintf(file, sizeof file, "hugetlb.%s.current", names[n]);
+		read_u64(dir, file, &e[n].current, UINT64_MAX);
+		snprintf(file, sizeof file, "hugetlb.%s.max", names[n]);
+		read_u64(dir, file, &e[n].max, UINT64_MAX);
+		ptrs[n] = &e[n];
+		n++;
+	}
+	return n;
+}
+
 static int collect_v2(struct container *ct, Wshim__Any *out)
 {
 	Wshim__V2Metrics m = WSHIM__V2_METRICS__INIT;
@@ -168,6 +209,8 @@ static int collect_v2(struct container *ct, Wshim__Any *out)
 	Wshim__V2Cpu cpu = WSHIM__V2_CPU__INIT;
 	Wshim__V2Memory mem = WSHIM__V2_MEMORY__INIT;
 	Wshim__V2MemoryEvents me = WSHIM__V2_MEMORY_EVENTS__INIT;
+	Wshim__V2HugeTlb huge[HUGE_SIZES_MAX], *hugep[HUGE_SIZES_MAX];
+	char *huge_names[HUGE_SIZES_MAX];
 	const char *d = ct->cg_unified;
 
 	read_u64(d, "pids.current", &pids.current, UINT64_MAX);
@@ -185,10 +228,14 @@ static int collect_v2(struct container *ct, Wshim__Any *out)
 	m.cpu = &cpu;
 	m.memory = &mem;
 	m.memory_events = &me;
+	m.n_hugetlb = v2_hugetlb(d, huge, hugep, huge_names);
+	m.hugetlb = hugep;
 	out->type_url = "io.containerd.cgroups.v2.Metrics";
 	out->value.len = wshim__v2_metrics__get_packed_size(&m);
 	out->value.data = malloc(out->value.len + 1);
 	wshim__v2_metrics__pack(&m, out->value.data);
+	for (size_t i = 0; i < m.n_hugetlb; i++)
+		free(huge_names[i]);
 	return 0;
 }
 

@@ -64,7 +64,8 @@ probe() {
 }
 
 @test "shim on cgroup v2: Stats is a v2 Metrics matching the cgroup files; Pause/Resume freeze; Update sets the limits" {
-	update_config '.linux.resources.memory = {"limit": 67108864}'
+	update_config '.linux.resources.memory = {"limit": 67108864}
+		| .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
 	# CPU first (cpu.stat's usage_usec grows), then two idle processes
 	set_cmd 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; trap "exit 143" TERM; sleep 1000 & wait'
 	start_shim
@@ -75,6 +76,8 @@ probe() {
 	assert_output_matches "ok stats.cpu_burnt [1-9]"
 	assert_output_matches "ok stats.pids.current stats=2 "
 	assert_line "ok stats.memory.usage_limit stats=67108864 file=67108864..67108864"
+	assert_output_matches "ok stats.hugetlb.sizes \[.*'2MB'"
+	assert_line "ok stats.hugetlb.2MB stats=(0, 4194304) file=(0, 4194304)"
 	assert_line "ok pause.cgroup.freeze '1\\n'"
 	assert_line "ok resume.cgroup.freeze '0\\n'"
 	assert_line "ok update.memory.max 100663296"

@@ -12,7 +12,7 @@ runtime's state root (containerd.runc.v1.Options root). Cases:
   oom    Create, Start, Wait (the init allocates past memory.max); then the
          oom_kill counter of CGDIR/memory.events, Delete, Shutdown
   stats  Create, Start; Stats compared with the cgroup files read just
-         before and after it; Pause (cgroup.freeze), Resume, Update (memory
+         before and after it (hugetlb: one entry per huge page size); Pause (cgroup.freeze), Resume, Update (memory
          and pids limits), Stats again; Kill 9, Wait, Delete, Shutdown
 
 Every step prints one line; checks print "ok NAME ..." or "bad NAME ...",
@@ -26,7 +26,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ttrpc_probe import field, fields, frame, recv_frame, request, status_of, vfield  # noqa: E402
+from ttrpc_probe import field, fields, frame, read_varint, recv_frame, request, status_of, vfield  # noqa: E402
 
 U64_MAX = (1 << 64) - 1
 bad = []
@@ -180,6 +180,39 @@ STATS = [
 ]
 
 
+def fields_all(b):
+    """every (number, value) of a message, repeated fields included"""
+    i, out = 0, []
+    while i < len(b):
+        key, i = read_varint(b, i)
+        if key & 7 == 0:
+            v, i = read_varint(b, i)
+        else:
+            ln, i = read_varint(b, i)
+            v, i = b[i:i + ln], i + ln
+        out.append((key >> 3, v))
+    return out
+
+
+def hugetlb_vs_files(m, cg, label):
+    """Metrics field 7, one HugeTlbStat {1 current, 2 max, 3 pagesize} per
+    huge page size of the host, named as the cgroup files name it"""
+    sizes = []
+    for d in sorted(os.listdir("/sys/kernel/mm/hugepages")):
+        kb = int(d[len("hugepages-"):-2])
+        sizes.append("%dGB" % (kb >> 20) if kb % (1 << 20) == 0 else
+                     "%dMB" % (kb >> 10) if kb % 1024 == 0 else "%dKB" % kb)
+    got = {}
+    for num, v in fields_all(m):
+        if num == 7:
+            e = fields(v)
+            got[e.get(3, b"").decode()] = (e.get(1, 0), e.get(2, 0))
+    check(label + ".hugetlb.sizes", sorted(got) == sorted(sizes), "%s host %s" % (sorted(got), sorted(sizes)))
+    for size in sizes:
+        want = (cg_value(cg, "hugetlb.%s.current" % size), cg_value(cg, "hugetlb.%s.max" % size))
+        check("%s.hugetlb.%s" % (label, size), got.get(size) == want, "stats=%s file=%s" % (got.get(size), want))
+
+
 def stats_vs_files(shim, cid, cg, label):
     """Stats between two readings of the files: each value must lie
     between them (counters only grow; an idle task's gauges stand still)"""
@@ -202,6 +235,7 @@ def stats_vs_files(shim, cid, cg, label):
         lo = max(min(before[name], after[name]) - slack, 0)
         hi = max(before[name], after[name]) + slack
         check("%s.%s" % (label, name), lo <= v <= hi, "stats=%d file=%d..%d" % (v, lo, hi))
+    hugetlb_vs_files(any_.get(2, b""), cg, label)
     return got
 
 
