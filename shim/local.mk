@@ -22,4 +22,5 @@ libwardshim_a_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
 bin_PROGRAMS += containerd-shim-ward-v2
 containerd_shim_ward_v2_SOURCES = shim/main.c
 containerd_shim_ward_v2_CFLAGS = $(AM_CFLAGS) $(PROTOBUF_C_CFLAGS)
-containerd_shim_ward_v2_LDADD = libwardshim.a $(PROTOBUF_C_LIBS) $(YAJL_LIBS)
+containerd_shim_ward_v2_LDADD = libwardshim.a $(WARD_LINK_LIBS)
+containerd_shim_ward_v2_LDFLAGS = $(WARD_LINK_LDFLAGS)
