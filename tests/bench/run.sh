@@ -48,6 +48,13 @@ runc=$(command -v runc || true)
 
 work=$(mktemp -d /tmp/ward-bench.XXXXXX)
 chmod 755 "$work"
+# The runtimes' state roots on a tmpfs, as /run is on a node (/run/runc,
+# /run/crun, /run/ward): a host without systemd may have /run on its root
+# disk, where each state file created costs a disk inode.
+roots=$work
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+	roots=$(mktemp -d /dev/shm/ward-bench.XXXXXX)
+fi
 nsholder=
 cleanup() {
 	local rt id d
@@ -61,6 +68,7 @@ cleanup() {
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null
 	done
 	rm -rf --one-file-system "$work"
+	[ "$roots" = "$work" ] || rm -rf --one-file-system "$roots"
 }
 trap cleanup EXIT
 
@@ -81,9 +89,9 @@ rt_cmd() {
 	local rt=$1
 	shift
 	if [ "$rt" = crun ] && [ -n "$nsholder" ]; then
-		nsenter --mount="/proc/$nsholder/ns/mnt" "$crun" --root "$work/root-crun" "$@"
+		nsenter --mount="/proc/$nsholder/ns/mnt" "$crun" --root "$roots/root-crun" "$@"
 	else
-		"$(bin_of "$rt")" --root "$work/root-$rt" "$@"
+		"$(bin_of "$rt")" --root "$roots/root-$rt" "$@"
 	fi
 }
 
@@ -120,7 +128,7 @@ timed() {
 	shift 3
 	# shellcheck disable=SC2046
 	line=$("$tool" time $(ns_args "$rt") -i "$idle" -- "$(bin_of "$rt")" \
-		--root "$work/root-$rt" "$@" </dev/null 2>"$work/err") || die "benchtool failed"
+		--root "$roots/root-$rt" "$@" </dev/null 2>"$work/err") || die "benchtool failed"
 	if [ "${line##* }" != 0 ]; then
 		cat "$work/err" >&2
 		die "$rt $* failed"
@@ -171,7 +179,8 @@ order() {
 
 echo "ward start-up benchmark: $(nproc) cpus, $(uname -r), cgroup $(
 	[ -e /sys/fs/cgroup/cgroup.controllers ] && echo v2 ||
-		{ mountpoint -q /sys/fs/cgroup/unified 2>/dev/null && echo hybrid || echo v1; })"
+		{ mountpoint -q /sys/fs/cgroup/unified 2>/dev/null && echo hybrid || echo v1; }), state roots on $(
+	stat -f -c %T "$roots")"
 for rt in "${runtimes[@]}"; do
 	printf '  %-5s %s\n' "$rt" "$("$(bin_of "$rt")" --version 2>/dev/null | head -n 1)"
 done
