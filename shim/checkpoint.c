@@ -49,13 +49,44 @@ static int copy_file(const char *from, const char *to)
 	return n < 0 ? -1 : 0;
 }
 
+/* a dump in flight: where criu works, and whether that is ours to remove */
+struct dump_ctx {
+	struct call *call;
+	struct container *ct;
+	char *work;
+	bool own_work;
+};
+
+static void checkpoint_done(struct rt_result *res, void *ctx)
+{
+	struct dump_ctx *x = ctx;
+	struct container *ct = x->ct;
+
+	if (res->status != 0) {
+		/* criu's log outlives the scratch directory, where containerd's
+		 * runc shim leaves it too */
+		_cleanup_free_ char *from = xasprintf("%s/dump.log", x->work);
+		_cleanup_free_ char *keep = xasprintf("%s/criu-dump.log", ct->bundle);
+		if (copy_file(from, keep) == 0)
+			call_error(x->call, ST_UNKNOWN, "OCI runtime checkpoint failed: %s (criu log: %s)", res->err, keep);
+		else
+			call_error(x->call, ST_UNKNOWN, "OCI runtime checkpoint failed: %s", res->err);
+	} else {
+		call_reply(x->call, NULL);
+	}
+	if (x->own_work)
+		rm_tree(x->work);
+	free(x->work);
+	free(x);
+	ct_turn_done(ct);
+}
+
 void checkpoint_task(struct call *call, struct container *ct, const Wshim__CheckpointTaskRequest *r)
 {
 	Wshim__CheckpointOptions *o = NULL;
-	_cleanup_free_ char *own_work = NULL;
-	const char *args[32], *image, *work;
+	struct dump_ctx *x;
+	const char *args[32], *image;
 	int n = 0, none[3] = { -1, -1, -1 };
-	struct rt_result res;
 
 	if (ct->init.state == P_CREATED) {
 		call_error(call, ST_FAILED_PRECONDITION, "cannot checkpoint a task in created state");
@@ -84,19 +115,28 @@ void checkpoint_task(struct call *call, struct container *ct, const Wshim__Check
 		call_error(call, ST_INVALID_ARGUMENT, "checkpoint %s: no image path", ct->id);
 		goto out;
 	}
+	if (o && o->n_empty_namespaces > MAX_EMPTY_NS) {
+		call_error(call, ST_INVALID_ARGUMENT, "checkpoint: too many empty namespaces");
+		goto out;
+	}
+	x = calloc(1, sizeof *x);
+	if (!x)
+		abort();
+	x->call = call;
+	x->ct = ct;
 	if (o && *o->work_path) {
-		work = o->work_path;
+		x->work = strdup(o->work_path);
 	} else {
 		/* criu's scratch space for this one call, as the runc shim keeps it */
-		own_work = xasprintf("%s/criu-work", ct->bundle);
-		rm_tree(own_work);
-		work = own_work;
+		x->work = xasprintf("%s/criu-work", ct->bundle);
+		x->own_work = true;
+		rm_tree(x->work);
 	}
 	args[n++] = "checkpoint";
 	args[n++] = "--image-path";
 	args[n++] = image;
 	args[n++] = "--work-path";
-	args[n++] = work;
+	args[n++] = x->work;
 	if (!o || !o->exit)
 		args[n++] = "--leave-running";
 	if (o && o->open_tcp)
@@ -112,46 +152,29 @@ void checkpoint_task(struct call *call, struct container *ct, const Wshim__Check
 		args[n++] = o->cgroups_mode;
 	}
 	for (size_t i = 0; o && i < o->n_empty_namespaces; i++) {
-		if (i == MAX_EMPTY_NS) {
-			call_error(call, ST_INVALID_ARGUMENT, "checkpoint: too many empty namespaces");
-			goto out;
-		}
 		args[n++] = "--empty-ns";
 		args[n++] = o->empty_namespaces[i];
 	}
 	args[n++] = ct->id;
 	args[n] = NULL;
 	log_info("checkpoint %s into %s", ct->id, image);
-	if (rt_run(ct, args, none, false, &res) < 0) {
-		/* criu's log outlives the scratch directory, where containerd's
-		 * runc shim leaves it too */
-		_cleanup_free_ char *from = xasprintf("%s/dump.log", work);
-		_cleanup_free_ char *keep = xasprintf("%s/criu-dump.log", ct->bundle);
-		if (copy_file(from, keep) == 0)
-			call_error(call, ST_UNKNOWN, "OCI runtime checkpoint failed: %s (criu log: %s)", res.err, keep);
-		else
-			call_error(call, ST_UNKNOWN, "OCI runtime checkpoint failed: %s", res.err);
-	} else {
-		call_reply(call, NULL);
-	}
-	rt_result_free(&res);
-	if (own_work)
-		rm_tree(own_work);
+	/* criu may take seconds: the loop serves everything else meanwhile */
+	ct->busy = true;
+	rt_spawn(ct, args, none, false, checkpoint_done, x);
 out:
 	if (o)
 		wshim__checkpoint_options__free_unpacked(o, NULL);
 }
 
-int restore_task(struct container *ct, char **errmsg)
+int restore_spawn(struct container *ct, int fds[3], char **console, rt_done_fn done, void *ctx, char **errmsg)
 {
-	_cleanup_free_ char *pidfile = xasprintf("%s/init.pid", ct->bundle), *console = NULL;
+	_cleanup_free_ char *pidfile = xasprintf("%s/init.pid", ct->bundle);
 	_cleanup_free_ char *work = ct->criu_work ? strdup(ct->criu_work) : xasprintf("%s/work", ct->bundle);
 	const char *args[20];
-	struct rt_result res;
-	int n = 0, fds[3];
+	int n = 0;
 
 	mkdir(work, 0700);
-	if (stdio_setup(&ct->init, fds, &console, errmsg) < 0) {
+	if (stdio_setup(&ct->init, fds, console, errmsg) < 0) {
 		stdio_free(&ct->init);
 		return -1;
 	}
@@ -165,28 +188,33 @@ int restore_task(struct container *ct, char **errmsg)
 	args[n++] = ct->checkpoint;
 	args[n++] = "--work-path";
 	args[n++] = work;
-	if (console) {
+	if (*console) {
 		args[n++] = "--console-socket";
-		args[n++] = console;
+		args[n++] = *console;
 	}
 	args[n++] = ct->id;
 	args[n] = NULL;
 	log_info("restore %s from %s", ct->id, ct->checkpoint);
-	if (rt_run(ct, args, fds, false, &res) < 0) {
-		*errmsg = xasprintf("OCI runtime restore failed: %s", res.err ? res.err : "unknown error");
-		rt_result_free(&res);
+	rt_spawn(ct, args, fds, false, done, ctx);
+	return 0;
+}
+
+int restore_finish(struct container *ct, const int fds[3], const char *console, const struct rt_result *res, char **errmsg)
+{
+	_cleanup_free_ char *pidfile = xasprintf("%s/init.pid", ct->bundle);
+
+	if (res->status != 0) {
+		*errmsg = xasprintf("OCI runtime restore failed: %s", res->err ? res->err : "unknown error");
 		stdio_free(&ct->init);
 		return -1;
 	}
-	rt_result_free(&res);
 	ct->init.pid = read_pid(pidfile);
 	if (ct->init.pid <= 0 || stdio_started(&ct->init, fds, console, errmsg) < 0) {
-		struct rt_result dres;
 		if (!*errmsg)
 			*errmsg = xasprintf("runtime wrote no pid to %s", pidfile);
 		ct->init.pid = 0;
-		rt_force_delete(ct, &dres);
-		rt_result_free(&dres);
+		/* the runtime's record goes on its own; nobody waits for it */
+		rt_spawn_force_delete(ct, NULL, NULL);
 		stdio_free(&ct->init);
 		return -1;
 	}

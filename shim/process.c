@@ -78,14 +78,127 @@ void proc_exited(struct proc *p, int wstatus)
 	}
 }
 
+/* exits of pids no process has (yet): kept while runtime calls run */
+struct early {
+	pid_t pid;
+	int wstatus;
+	struct early *next;
+};
+static struct early *early;
+
+bool proc_claim_early(pid_t pid, int *wstatus)
+{
+	for (struct early **ep = &early; *ep; ep = &(*ep)->next) {
+		struct early *e = *ep;
+		if (e->pid != pid)
+			continue;
+		*wstatus = e->wstatus;
+		*ep = e->next;
+		free(e);
+		return true;
+	}
+	return false;
+}
+
+void proc_forget_early(void)
+{
+	while (early) {
+		struct early *e = early;
+		early = e->next;
+		free(e);
+	}
+}
+
+void proc_release(struct proc *p)
+{
+	p->hold = false;
+	if (p->held) {
+		p->held = false;
+		if (p->state != P_STOPPED)
+			proc_exited(p, p->held_status);
+	}
+}
+
 void proc_reap(void)
 {
 	int st;
 	pid_t pid;
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		struct proc *p = proc_by_pid(pid);
-		if (p && p->state != P_STOPPED)
-			proc_exited(p, st);
+		struct proc *p;
+		if (rt_reaped(pid, st))
+			continue;
+		p = proc_by_pid(pid);
+		if (p && p->state != P_STOPPED) {
+			if (p->hold) {
+				p->held = true;
+				p->held_status = st;
+			} else {
+				proc_exited(p, st);
+			}
+		} else if (!p && rt_inflight()) {
+			struct early *e = malloc(sizeof *e);
+			if (!e)
+				abort();
+			e->pid = pid;
+			e->wstatus = st;
+			e->next = early;
+			early = e;
+		}
+	}
+}
+
+bool ct_wait_turn(struct container *ct, struct call *call,
+		  void (*fn)(struct call *, const uint8_t *, size_t), const uint8_t *data, size_t len)
+{
+	struct queued *q;
+	if (!ct->busy)
+		return false;
+	q = calloc(1, sizeof *q);
+	if (!q || !(q->data = malloc(len ? len : 1)))
+		abort();
+	memcpy(q->data, data, len);
+	q->len = len;
+	q->call = call;
+	q->fn = fn;
+	if (!ct->queue_tail)
+		ct->queue_tail = &ct->queue;
+	*ct->queue_tail = q;
+	ct->queue_tail = &q->next;
+	log_debug("rpc %s on %s waits for the runtime", call->method, ct->id);
+	return true;
+}
+
+static struct queued *ct_unqueue(struct container *ct)
+{
+	struct queued *q = ct->queue;
+	ct->queue = NULL;
+	ct->queue_tail = NULL;
+	return q;
+}
+
+static void queued_dispatch(struct queued *q)
+{
+	while (q) {
+		struct queued *next = q->next;
+		q->fn(q->call, q->data, q->len);
+		free(q->data);
+		free(q);
+		q = next;
+	}
+}
+
+void ct_turn_done(struct container *ct)
+{
+	ct->busy = false;
+	/* each queued RPC runs as if it arrived now; one that starts the
+	 * runtime again makes the rest wait on */
+	while (!ct->busy && ct->queue) {
+		struct queued *q = ct->queue;
+		ct->queue = q->next;
+		if (!ct->queue)
+			ct->queue_tail = NULL;
+		q->next = NULL;
+		queued_dispatch(q);
 	}
 }
 
@@ -109,6 +222,14 @@ void proc_free(struct proc *p)
 
 void ct_free(struct container *ct)
 {
+	/* nobody is left to serve what still waits */
+	for (struct queued *q = ct_unqueue(ct); q;) {
+		struct queued *next = q->next;
+		call_error(q->call, ST_NOT_FOUND, "container %s: deleted", ct->id);
+		free(q->data);
+		free(q);
+		q = next;
+	}
 	oom_watch_stop(ct);
 	while (ct->execs) {
 		struct proc *p = ct->execs;

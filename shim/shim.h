@@ -109,7 +109,18 @@ struct proc {
 	char *spec_path; /* exec: the process JSON handed to the runtime */
 	struct stdio *io;
 	struct call *waiters;
+	/* Start in flight: an exit is kept until TaskStart is out */
+	bool hold, held;
+	int held_status;
 	struct proc *next;
+};
+/* an RPC waiting for the runtime command on its container to finish */
+struct queued {
+	struct call *call;
+	void (*fn)(struct call *call, const uint8_t *data, size_t len);
+	uint8_t *data;
+	size_t len;
+	struct queued *next;
 };
 struct container {
 	char *id, *bundle;
@@ -119,6 +130,8 @@ struct container {
 	char *checkpoint, *criu_work; /* Create from a checkpoint: Start restores */
 	bool mounted; /* we mounted BUNDLE/rootfs */
 	bool paused;
+	bool busy; /* a runtime command that changes it is running */
+	struct queued *queue, **queue_tail;
 	struct proc init;
 	struct proc *execs;
 	struct oom_watch *oom;
@@ -130,6 +143,19 @@ struct container *ct_find(const char *id);
 struct proc *proc_find(struct container *ct, const char *exec_id);
 void proc_reap(void); /* SIGCHLD */
 void proc_exited(struct proc *p, int wstatus);
+/* A process may exit before the runtime call that starts it has told us
+ * its pid: such exits are kept while runtime calls are in flight. */
+bool proc_claim_early(pid_t pid, int *wstatus);
+void proc_forget_early(void);
+/* deliver an exit kept while Start ran (after TaskStart) */
+void proc_release(struct proc *p);
+/* One runtime command at a time changes a container (the runc shim holds
+ * the process's mutex): an RPC that would start another while ct->busy
+ * waits its turn; ct_wait_turn queues it (true) to be dispatched again,
+ * from the start, once ct_turn_done. ct_free answers what still waits. */
+bool ct_wait_turn(struct container *ct, struct call *call,
+		  void (*fn)(struct call *, const uint8_t *, size_t), const uint8_t *data, size_t len);
+void ct_turn_done(struct container *ct);
 void proc_free(struct proc *p);
 void ct_free(struct container *ct);
 void maybe_exit(void);
@@ -142,11 +168,20 @@ struct rt_result {
 	char *out;        /* captured stdout when asked */
 };
 /* fds: stdin/stdout/stderr for the runtime (and the container), -1 = /dev/null.
- * capture: collect stdout into res->out. */
+ * capture: collect stdout into res->out. Blocks until the runtime exits:
+ * only for the `delete` subcommand, which has no loop. */
 int rt_run(struct container *ct, const char *const *args, const int fds[3], bool capture, struct rt_result *res);
 void rt_result_free(struct rt_result *r);
-/* `delete --force ID`, no stdio; res holds the outcome (free it) */
-int rt_force_delete(struct container *ct, struct rt_result *res);
+/* The same off the event loop: returns once the runtime is forked; done
+ * (NULL: nobody waits) runs from the loop after it has exited and its pipes
+ * reached EOF, never from inside rt_spawn. res is freed after done. */
+typedef void (*rt_done_fn)(struct rt_result *res, void *ctx);
+void rt_spawn(struct container *ct, const char *const *args, const int fds[3], bool capture, rt_done_fn done, void *ctx);
+/* `delete --force ID` off the loop */
+void rt_spawn_force_delete(struct container *ct, rt_done_fn done, void *ctx);
+/* proc_reap: true when pid was a runtime call's (its job completes) */
+bool rt_reaped(pid_t pid, int wstatus);
+size_t rt_inflight(void);
 /* BinaryName's default: the ward installed beside the shim, else on PATH */
 char *rt_default_binary(void);
 
@@ -164,9 +199,13 @@ int shim_info(const Wshim__Any *options);
 int shim_cgroup_join(pid_t pid, const char *path, char **errmsg);
 
 /* ---- checkpoint.c: Checkpoint, and the restore behind a checkpointed Create's Start ---- */
+/* answers later, then ct_turn_done(ct) */
 void checkpoint_task(struct call *call, struct container *ct, const Wshim__CheckpointTaskRequest *r);
-/* runs the runtime's restore for a container made from a checkpoint; -1 with errmsg */
-int restore_task(struct container *ct, char **errmsg);
+/* the runtime's restore for a container made from a checkpoint, off the
+ * loop: -1 with errmsg if it could not be started, else done runs later
+ * and hands its result to restore_finish (-1 with errmsg) */
+int restore_spawn(struct container *ct, int fds[3], char **console, rt_done_fn done, void *ctx, char **errmsg);
+int restore_finish(struct container *ct, const int fds[3], const char *console, const struct rt_result *res, char **errmsg);
 
 /* ---- io.c ---- */
 /* Prepare a process's stdio: fills fds[3] to give the runtime; console
