@@ -29,6 +29,8 @@ teardown() {
 	local id
 	# a test that stopped containerd and failed before restarting it
 	[ -f "$CTRD_DIR/containerd.pid" ] || ctrd_run
+	# a slow runtime's held call ends
+	[ -z "${SLOW_DIR:-}" ] || : >"$SLOW_DIR/release"
 	for id in "$CT_ID" "$CT_ID-2"; do
 		timeout 20 "${CTR[@]}" task kill -s SIGKILL "$id" >/dev/null 2>&1
 		timeout 20 "${CTR[@]}" task delete -f "$id" >/dev/null 2>&1
@@ -636,4 +638,145 @@ sys.stdout.buffer.write(field(1, \"containerd.runc.v1.Options\") + field(2, fiel
 	assert_line "options containerd.runc.v1.Options"
 	assert_line "run.ward.shim.runtime runc"
 	assert_output_matches "features .*org.opencontainers.runc.version"
+}
+
+# slow_runtime CMD ID before|after [NEXT]: a runtime that holds `CMD ... ID`
+# (before running it, or after: its process then runs meanwhile) until
+# $TEST_DIR/release exists (60 s at most), having made $TEST_DIR/hung.CMD;
+# every other call goes straight to NEXT (ward). $TEST_DIR/slow.toml names it.
+slow_runtime() {
+	local next=${4:-$WARD}
+	SLOW_DIR=$TEST_DIR
+	cat >"$TEST_DIR/ward-slow" <<-EOF
+		#!/bin/sh
+		hold() {
+			: >"$TEST_DIR/hung.$1"
+			i=0
+			while [ ! -e "$TEST_DIR/release" ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
+		}
+		case " \$* " in
+		*" $1 $2 " | *" $1 "*" $2 ") ;;
+		*) exec "$next" "\$@" ;;
+		esac
+		[ $3 = before ] && hold
+		"$next" "\$@"
+		rc=\$?
+		[ $3 = after ] && hold
+		exit \$rc
+	EOF
+	chmod +x "$TEST_DIR/ward-slow"
+	printf 'BinaryName = "%s"\n' "$TEST_DIR/ward-slow" >"$TEST_DIR/slow.toml"
+}
+
+# wait_hung CMD: the slow runtime is holding CMD
+wait_hung() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$TEST_DIR/hung.$1" ] && return 0
+		sleep 0.1
+	done
+	fail "the runtime's $1 never started: $(cat "$TEST_DIR"/*.out 2>/dev/null)"
+}
+
+# the pod's other task, in the same shim: its State, Pids, Exec and Kill
+# are answered at once while the slow call holds (10 s: far less than the
+# hold, which only the test ends)
+other_task_served() {
+	local t0=$SECONDS
+	run timeout 10 "${CTR[@]}" task ls
+	assert_success
+	assert_output_matches "$CT_ID-2 +[0-9]+ +RUNNING"
+	run timeout 10 "${CTR[@]}" task ps "$CT_ID-2"
+	assert_success
+	assert_output_contains "$(task_pid "$CT_ID-2")"
+	run timeout 10 "${CTR[@]}" task exec --exec-id served "$CT_ID-2" /bin/echo served
+	assert_success
+	assert_output served
+	run timeout 10 "${CTR[@]}" task kill -s SIGKILL "$CT_ID-2"
+	assert_success
+	wait_status "$CT_ID-2" STOPPED
+	echo "served in $((SECONDS - t0)) s" >&2
+}
+
+pod_run_other() { # the pod's second task, plain ward
+	"${CTR[@]}" run -d --runtime io.containerd.ward.v2 --annotation "io.kubernetes.cri.sandbox-id=$TEST_NAME-pod" \
+		--rootfs "$ROOTFS" "$CT_ID-2" /bin/sleep 1000
+	wait_status "$CT_ID-2" RUNNING
+}
+
+# the topics of ID's events in $TEST_DIR/events, space separated
+topics_of() {
+	grep -oE '/tasks/[a-z-]+ \{"container_id":"'"$1"'"' "$TEST_DIR/events" | awk '{print $1}' | tr '\n' ' '
+}
+
+@test "shim: a slow Checkpoint holds up nothing else of the pod's shim, then completes" {
+	fake_criu_runtime
+	slow_runtime checkpoint "$CT_ID" before "$TEST_DIR/ward-fake-criu"
+	pod_run_other
+	run wrun -d --annotation "io.kubernetes.cri.sandbox-id=$TEST_NAME-pod" --runtime-config-path "$TEST_DIR/slow.toml" -- /bin/sleep 1000
+	assert_success
+	wait_status "$CT_ID" RUNNING
+	[ "$(shim_of "$CT_ID")" = "$(shim_of "$CT_ID-2")" ] || fail "two shims"
+	local pid ck
+	pid=$(task_pid "$CT_ID")
+	timeout 120 "${CTR[@]}" task checkpoint "$CT_ID" >"$TEST_DIR/ck.out" 2>&1 &
+	ck=$!
+	wait_hung checkpoint
+	other_task_served
+	kill -0 "$ck" 2>/dev/null || fail "the checkpoint returned while the runtime held it: $(cat "$TEST_DIR/ck.out")"
+	: >"$TEST_DIR/release"
+	wait "$ck" || fail "checkpoint failed: $(cat "$TEST_DIR/ck.out")"
+	grep -q "checkpoint/$CT_ID" "$TEST_DIR/ck.out" || fail "no image: $(cat "$TEST_DIR/ck.out")"
+	run "${CTR[@]}" images ls -q
+	"${CTR[@]}" images rm $(grep "checkpoint/$CT_ID" <<<"$output") >/dev/null
+	wait_status "$CT_ID" RUNNING
+	kill -0 "$pid" || fail "task $pid is gone"
+}
+
+@test "shim: a slow Create holds up nothing else; TaskCreate, then TaskStart" {
+	slow_runtime create "$CT_ID" before
+	"${CTR[@]}" events >"$TEST_DIR/events" 2>&1 &
+	local evpid=$! cr
+	sleep 0.3
+	pod_run_other
+	wrun -d --annotation "io.kubernetes.cri.sandbox-id=$TEST_NAME-pod" --runtime-config-path "$TEST_DIR/slow.toml" \
+		-- /bin/sleep 1000 >"$TEST_DIR/run.out" 2>&1 &
+	cr=$!
+	wait_hung create
+	other_task_served
+	kill -0 "$cr" 2>/dev/null || fail "run returned while create was held: $(cat "$TEST_DIR/run.out")"
+	: >"$TEST_DIR/release"
+	wait "$cr" || fail "run failed: $(cat "$TEST_DIR/run.out")"
+	wait_status "$CT_ID" RUNNING
+	run timeout 10 "${CTR[@]}" task exec --exec-id after "$CT_ID" /bin/echo alive
+	assert_output alive
+	sleep 0.5
+	kill "$evpid"
+	[ "$(topics_of "$CT_ID")" = "/tasks/create /tasks/start /tasks/exec-added /tasks/exec-started /tasks/exit " ] ||
+		fail "topics: $(topics_of "$CT_ID")"
+}
+
+@test "shim: a slow Start holds up nothing else; an exit meanwhile comes once, after TaskStart" {
+	slow_runtime start "$CT_ID" after
+	"${CTR[@]}" events >"$TEST_DIR/events" 2>&1 &
+	local evpid=$! rr rc=0
+	sleep 0.3
+	pod_run_other
+	# the process exits at once, while `start` is still held
+	wrun --annotation "io.kubernetes.cri.sandbox-id=$TEST_NAME-pod" --runtime-config-path "$TEST_DIR/slow.toml" \
+		-- /bin/sh -c 'echo quick; exit 3' >"$TEST_DIR/run.out" 2>&1 &
+	rr=$!
+	wait_hung start
+	run timeout 10 "${CTR[@]}" task ls
+	assert_success
+	assert_output_matches "$CT_ID +[0-9]+ +CREATED"
+	other_task_served
+	kill -0 "$rr" 2>/dev/null || fail "run returned while start was held: $(cat "$TEST_DIR/run.out")"
+	: >"$TEST_DIR/release"
+	wait "$rr" || rc=$?
+	[ "$rc" = 3 ] || fail "run: status $rc: $(cat "$TEST_DIR/run.out")"
+	grep -qx quick "$TEST_DIR/run.out" || fail "output: $(cat "$TEST_DIR/run.out")"
+	sleep 0.5
+	kill "$evpid"
+	[ "$(topics_of "$CT_ID")" = "/tasks/create /tasks/start /tasks/exit /tasks/delete " ] || fail "topics: $(topics_of "$CT_ID")"
 }
