@@ -780,3 +780,27 @@ topics_of() {
 	kill "$evpid"
 	[ "$(topics_of "$CT_ID")" = "/tasks/create /tasks/start /tasks/exit /tasks/delete " ] || fail "topics: $(topics_of "$CT_ID")"
 }
+
+@test "shim: RPCs on a task wait for its runtime command: Delete after a held Start, State at once" {
+	slow_runtime start "$CT_ID" after
+	update_config '.process.args = ["/bin/sh", "-c", "exit 3"]'
+	local addr sock shim i
+	addr=$(cd "$BUNDLE" && env -u TTRPC_ADDRESS "$SHIM_DIR/containerd-shim-ward-v2" -namespace "$CGROUP_PARENT" \
+		-address "$CTRD_DIR/containerd.sock" -id "$CT_ID" start </dev/null)
+	sock=${addr#unix://}
+	run probe "$sock" connect
+	shim=${output#0 }
+	run probe "$sock" queued "$CT_ID" "$BUNDLE" "$TEST_DIR/slow.toml" "$TEST_DIR/release"
+	echo "$output"
+	assert_success
+	[ -e "$TEST_DIR/hung.start" ] || fail "start was not held"
+	# State answers while Start is held; Delete waits for Start, then finds
+	# the task exited (its exit kept until Start had returned)
+	[ "${lines[1]}" = "State 0 status=1" ] || fail "first reply: ${lines[1]}"
+	[[ "${lines[2]}" =~ ^Start\ 0\ pid=[1-9] ]] || fail "second reply: ${lines[2]}"
+	[ "${lines[3]}" = "Delete 0 exit_status=3" ] || fail "third reply: ${lines[3]}"
+	for ((i = 0; i < 50; i++)); do kill -0 "$shim" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$shim" 2>/dev/null && fail "shim $shim did not exit"
+	run "$WARD" --root "$RT_ROOT" state "$CT_ID"
+	assert_failure
+}

@@ -28,6 +28,13 @@ Cases print what came back; exit 0 when the shim behaved:
               Checkpoint into IMAGE with exit, Wait, Delete; then Create from
               IMAGE (stdout to file://OUT2), Start, State, Kill 9, Wait,
               Delete, Shutdown; one "METHOD CODE DETAIL" line each
+  queued ID BUNDLE CONFIG_PATH RELEASE
+              Create (runtime options naming CONFIG_PATH), then Start, Delete
+              and State sent at once on one connection: prints each reply as
+              "METHOD CODE DETAIL" in the order they come; the first within
+              10 s, then RELEASE is created (the runtime holding Start lets
+              go, once it holds Start and the task has exited) and the
+              rest follow; then Shutdown
   closeio ID DIR
               Exec `cat` with a stdin FIFO this client keeps open, then
               CloseIO(stdin): cat must see EOF and exit 0 (Wait, 10 s), its
@@ -331,6 +338,34 @@ def main():
                 time.sleep(0.1)
 
         return call_sequence(s, calls, shown, {"Kill": output_arrived})
+    if case == "queued":
+        cid, bundle, config, release = sys.argv[3:7]
+        opts = field(1, "runtimeoptions.v1.Options") + field(2, field(2, config))
+        s.sendall(frame(1, request("Create", field(1, cid) + field(2, bundle) + field(10, opts))))
+        code, msg = status_of(recv_frame(s)[2])
+        print("Create", code, msg if code else "")
+        if code:
+            return False
+        names = {3: "Start", 5: "Delete", 7: "State"}
+        shown = {
+            "Start": lambda f: "pid=%d" % f.get(1, 0),
+            "Delete": lambda f: "exit_status=%d" % f.get(2, 0),
+            "State": lambda f: "status=%d" % f.get(4, 0),
+        }
+        s.sendall(frame(3, request("Start", field(1, cid))) + frame(5, request("Delete", field(1, cid))) +
+                  frame(7, request("State", field(1, cid))))
+        for i in range(3):
+            s.settimeout(10 if i == 0 else 120)
+            sid, _, body = recv_frame(s)
+            code, msg = status_of(body)
+            print(names.get(sid, sid), code, shown[names[sid]](fields(msg)) if code == 0 else msg)
+            sys.stdout.flush()
+            if i == 0:
+                gone_while_held(os.path.dirname(release), bundle)
+                open(release, "w").close()
+        s.sendall(frame(9, request("Shutdown", field(1, cid) + vfield(2, 1))))
+        recv_frame(s)
+        return True
     if case == "closeio":
         return closeio(s, sys.argv[3], sys.argv[4])
     if case == "shutdown":
@@ -339,6 +374,26 @@ def main():
         print("shutdown", r and status_of(r[2])[0])
         return True
     raise SystemExit("unknown case " + case)
+
+
+def gone_while_held(tmp, bundle):
+    """the runtime holds Start (it made TMP/hung.start) and the task it
+    started has exited meanwhile (a zombie of the shim, or reaped)"""
+    import time
+    for _ in range(200):
+        if os.path.exists(os.path.join(tmp, "hung.start")):
+            break
+        time.sleep(0.1)
+    with open(os.path.join(bundle, "init.pid")) as f:
+        pid = f.read().strip()
+    for _ in range(200):
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return
+        except FileNotFoundError:
+            return
+        time.sleep(0.1)
 
 
 def closeio(s, cid, tmp):
