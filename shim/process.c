@@ -85,6 +85,9 @@ struct early {
 	struct early *next;
 };
 static struct early *early;
+static size_t nearly;
+/* reparented orphans of a busy pod exit too: keep the newest only */
+#define EARLY_MAX 1024
 
 bool proc_claim_early(pid_t pid, int *wstatus)
 {
@@ -95,6 +98,7 @@ bool proc_claim_early(pid_t pid, int *wstatus)
 		*wstatus = e->wstatus;
 		*ep = e->next;
 		free(e);
+		nearly--;
 		return true;
 	}
 	return false;
@@ -107,6 +111,7 @@ void proc_forget_early(void)
 		early = e->next;
 		free(e);
 	}
+	nearly = 0;
 }
 
 void proc_release(struct proc *p)
@@ -143,6 +148,14 @@ void proc_reap(void)
 			e->wstatus = st;
 			e->next = early;
 			early = e;
+			if (++nearly > EARLY_MAX) {
+				struct early **last = &early;
+				while ((*last)->next)
+					last = &(*last)->next;
+				free(*last);
+				*last = NULL;
+				nearly--;
+			}
 		}
 	}
 }
