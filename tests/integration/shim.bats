@@ -804,3 +804,29 @@ topics_of() {
 	run "$WARD" --root "$RT_ROOT" state "$CT_ID"
 	assert_failure
 }
+
+@test "shim: a slow exec holds up nothing else; an exec that exits meanwhile: TaskExecStarted, then its exit, once" {
+	slow_runtime exec "$CT_ID" after
+	"${CTR[@]}" events >"$TEST_DIR/events" 2>&1 &
+	local evpid=$! ex rc=0
+	sleep 0.3
+	pod_run_other
+	run wrun -d --annotation "io.kubernetes.cri.sandbox-id=$TEST_NAME-pod" --runtime-config-path "$TEST_DIR/slow.toml" -- /bin/sleep 1000
+	assert_success
+	wait_status "$CT_ID" RUNNING
+	# the exec's process is gone long before the runtime's exec returns
+	"${CTR[@]}" task exec --exec-id quick "$CT_ID" /bin/sh -c 'echo quick; exit 5' >"$TEST_DIR/exec.out" 2>&1 &
+	ex=$!
+	wait_hung exec
+	other_task_served
+	kill -0 "$ex" 2>/dev/null || fail "exec returned while the runtime held it: $(cat "$TEST_DIR/exec.out")"
+	: >"$TEST_DIR/release"
+	wait "$ex" || rc=$?
+	[ "$rc" = 5 ] || fail "exec: status $rc: $(cat "$TEST_DIR/exec.out")"
+	grep -qx quick "$TEST_DIR/exec.out" || fail "output: $(cat "$TEST_DIR/exec.out")"
+	sleep 0.5
+	kill "$evpid"
+	[ "$(topics_of "$CT_ID")" = "/tasks/create /tasks/start /tasks/exec-added /tasks/exec-started /tasks/exit " ] ||
+		fail "topics: $(topics_of "$CT_ID")"
+	[ "$(grep -c '/tasks/exit .*"id":"quick"' "$TEST_DIR/events")" = 1 ] || fail "exits: $(cat "$TEST_DIR/events")"
+}
