@@ -2,8 +2,9 @@
  * mount (rooted at the container's cgroup when it has a cgroup namespace),
  * or a bind of its cgroup directory when the kernel refuses. On a v1 or
  * hybrid host: a tmpfs at the destination with one directory per v1
- * hierarchy, each a fresh cgroup mount (with a cgroup namespace) or a bind
- * of the container's own cgroup in that hierarchy (without), symlinks for
+ * hierarchy, each a bind of the container's own cgroup in that hierarchy
+ * (with a cgroup namespace; a fresh cgroup mount where it has none there)
+ * or of ward's own cgroup (without), symlinks for
  * co-mounted controllers ("cpu" -> "cpu,cpuacct"), read-only on request. */
 #include "config.h"
 
@@ -262,27 +263,53 @@ static const char *container_cgroup_in(const struct container *c, const char *mn
 	return c->cgroup->path;
 }
 
+/* Does the container have a cgroup of its own in the hierarchy at mnt? */
+static bool own_dir_in(const struct container *c, const char *mnt)
+{
+	for (size_t i = 0; c->cgroup && i < c->cgroup->n; i++)
+		if (strcmp(c->cgroup->dirs[i].mnt, mnt) == 0)
+			return true;
+	return false;
+}
+
 /* Host directory of our cgroup in hierarchy `h`. */
 static char *bind_source(const struct container *c, const struct hierarchy *h, bool in_cgroupns)
 {
-	cleanup_free char *own = NULL;
+	cleanup_free char *own = NULL, *joined = NULL, *mroot = NULL;
 	const char *rel;
 	char *src;
 
-	if (in_cgroupns)
-		/* /proc/self/cgroup is relative to the namespace root here. */
+	if (in_cgroupns) {
+		/* /proc/self/cgroup and mountinfo are relative to the namespace
+		 * root here, which is the container's cgroup: the mount's root
+		 * ("/../.." for a host mount of the whole hierarchy) goes back to
+		 * the hierarchy's coordinates through it. */
 		own = strdup(container_cgroup_in(c, h->mountpoint));
-	else
+		if (!own || asprintf(&joined, "%s/%s", own, h->root) < 0 ||
+		    !(mroot = fs_path_clean(joined)))
+			return NULL;
+	} else {
 		own = own_cgroup(h->subsys);
+	}
 	if (!own)
 		own = strdup("/");
 	if (!own)
 		return NULL;
 	rel = own;
-	if (strcmp(h->root, "/") != 0) {
-		size_t rl = strlen(h->root);
+	const char *root = mroot ? mroot : h->root;
+	if (strcmp(root, "/") != 0) {
+		size_t rl = strlen(root);
 
-		rel = strncmp(own, h->root, rl) == 0 && (own[rl] == '/' || !own[rl]) ? own + rl : "";
+		if (strncmp(own, root, rl) == 0 && (own[rl] == '/' || !own[rl])) {
+			rel = own + rl;
+		} else if (in_cgroupns) {
+			/* The container's cgroup is not visible through our
+			 * mount of the hierarchy: nothing to bind. */
+			errno = ENOENT;
+			return NULL;
+		} else {
+			rel = "";
+		}
 	}
 	if (asprintf(&src, "%s%s%s", h->mountpoint, *rel == '/' || !*rel ? "" : "/", rel) < 0)
 		return NULL;
@@ -329,7 +356,21 @@ static int mount_v1(struct container *c, int rootfd, const struct spec_mount *m,
 		subfd = safe_mkdir_all(rootfd, sub, 0755, err);
 		if (subfd < 0)
 			return -1;
-		if (cgroupns) {
+		/* With a cgroup namespace, a bind of the container's own cgroup
+		 * shows what a fresh mount would (mountinfo prints the root
+		 * relative to the namespace), without what a v1 mount costs the
+		 * kernel: it walks every cgroup of the unified hierarchy under
+		 * cgroup_mutex and makes a superblock per container and
+		 * hierarchy, so that each create got slower with every container
+		 * already on the host. A fresh mount only where ward has no
+		 * cgroup of the container in that hierarchy. */
+		if (cgroupns && own_dir_in(c, h.v[i].mountpoint)) {
+			errno = 0;
+			src = bind_source(c, &h.v[i], true);
+			if (!src && errno != ENOENT)
+				return ward_error_set(err, ENOMEM, "cgroup");
+		}
+		if (cgroupns && !src) {
 			if (mnt_fs("cgroup", subfd, "cgroup", base | (o->flags & MS_RDONLY), h.v[i].subsys, err) == 0) {
 				mfd = mnt_reopen(rootfd, sub, subfd, err);
 				if (mfd < 0 || fs_mount_apply(mfd, o, err) < 0)
@@ -341,9 +382,11 @@ static int mount_v1(struct container *c, int rootfd, const struct spec_mount *m,
 				return ward_error_wrap(err, "%s", sub);
 			ward_error_clear(err);
 		}
-		src = bind_source(c, &h.v[i], cgroupns);
 		if (!src)
-			return ward_error_set(err, ENOMEM, "cgroup");
+			src = bind_source(c, &h.v[i], cgroupns);
+		if (!src)
+			return ward_error_set(err, errno == ENOENT ? ENOENT : ENOMEM, "cgroup %s",
+					      h.v[i].mountpoint);
 		if (bind_cgroup(rootfd, sub, subfd, src, true, o, err) < 0)
 			return ward_error_wrap(err, "%s", sub);
 links:

@@ -343,3 +343,20 @@ teardown() { teardown_bundle; }
 	run ls "$WARD_ROOT"
 	assert_output ""
 }
+
+@test "with a cgroup namespace, each v1 hierarchy in the container is its own cgroup and nothing above" {
+	[ -n "$(cg_v1_mount memory)" ] || skip "no cgroup v1 memory hierarchy on this host"
+	update_config '.linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])'
+	set_resources '.memory = {"limit": 67108864}'
+	set_cmd 'awk '\''$5 == "/sys/fs/cgroup/memory" { print "root", $4 }'\'' /proc/self/mountinfo
+		echo "limit $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"
+		ls /sys/fs/cgroup/memory; echo "procs $(cat /sys/fs/cgroup/memory/cgroup.procs | head -n 1)"'
+	run ward run ct
+	assert_success
+	assert_line "root /"
+	assert_line "limit 67108864"
+	assert_line "procs 1"
+	# The hierarchy's root and the cgroups on the way stay out of sight.
+	refute_output_contains "release_agent"
+	refute_output_contains "${CGROUP_PARENT%%/*}"
+}
