@@ -22,8 +22,17 @@ teardown() { teardown_bundle; }
 	# tail keeps everything it reads: 200 MiB cannot fit in 32.
 	set_cmd 'head -c 200m /dev/zero | tail > /dev/null; echo "status $?"'
 	run ward run ct
-	assert_success
-	assert_output_contains "status 137"
+	# tail is the victim. When the kernel has not uncharged its memory by
+	# the time head's next pipe write needs a page, it picks a second
+	# victim, the shell (the container's init): ward then reports 137
+	# itself. runc behaves the same. Either way the allocation never
+	# completed.
+	if [ "$status" -eq 137 ]; then
+		refute_output_contains "status"
+	else
+		assert_success
+		assert_output_contains "status 137"
+	fi
 }
 
 @test "memory limit, reservation and swap in the cgroup files" {
