@@ -55,7 +55,10 @@ teardown() { teardown_bundle; }
 @test "events reports an OOM kill" {
 	requires_cg memory
 	set_resources '.memory = {"limit": 33554432, "swap": 33554432}'
-	set_cmd 'while [ ! -e /host/go ]; do sleep 0.1; done; head -c 200m /dev/zero | tail; sleep 1000'
+	# The pipeline volunteers as the OOM victim (oom_score_adj 1000): when
+	# the kernel needs a second one before tail's memory is uncharged, it
+	# takes head, never the shell that is init.
+	set_cmd 'while [ ! -e /host/go ]; do sleep 0.1; done; (echo 1000 > /proc/self/oom_score_adj; head -c 200m /dev/zero | tail); sleep 1000'
 	bind_host_dir
 	run_ct
 	bg_start "$WARD" --root "$WARD_ROOT" events --interval 10s ct >"$TEST_DIR/events"

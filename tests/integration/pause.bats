@@ -18,7 +18,9 @@ frozen() {
 
 @test "pause freezes the container and resume thaws it" {
 	# A counter that only moves while the container runs.
-	set_cmd 'i=0; while :; do i=$((i + 1)); echo $i > /host/count; sleep 0.05; done'
+	# Renamed into place: a read never sees the file truncated but not
+	# yet written.
+	set_cmd 'i=0; while :; do i=$((i + 1)); echo $i > /host/count.t; mv /host/count.t /host/count; sleep 0.05; done'
 	bind_host_dir
 	run_ct
 	wait_for_file 100 0.1 "$HOST_DIR/count"

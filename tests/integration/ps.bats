@@ -29,7 +29,13 @@ teardown() { teardown_bundle; }
 
 @test "ps passes its options to ps" {
 	run_ct
-	run ward ps ct -o pid,comm
+	# The shell forks before its child becomes sleep: wait for the exec.
+	local i
+	for ((i = 0; i < 50; i++)); do
+		run ward ps ct -o pid,comm
+		[[ "$output" == *sleep* ]] && break
+		sleep 0.1
+	done
 	assert_success
 	assert_output_matches '^ *PID +COMMAND'
 	assert_output_contains "sleep"
