@@ -446,7 +446,7 @@ static int mounted_on_statmount(int mfd, int oldfd, const char *want)
 static int mounted_on(int mfd, int oldfd, const char *what, struct ward_error *err)
 {
 	char fp[SAFE_FD_PATH_MAX], want[PATH_MAX];
-	uint64_t id = mnt_id(mfd), parent = mnt_id(oldfd);
+	uint64_t id, parent;
 	cleanup_file FILE *f = NULL;
 	cleanup_free char *line = NULL;
 	size_t cap = 0;
@@ -455,7 +455,7 @@ static int mounted_on(int mfd, int oldfd, const char *what, struct ward_error *e
 
 	safe_fd_path(oldfd, fp);
 	n = readlink(fp, want, sizeof(want) - 1);
-	if (n < 0 || !id || !parent)
+	if (n < 0)
 		return ward_error_errno(err, "%s: cannot verify the new mount", what);
 	want[n] = '\0';
 	r = getenv("WARD_TEST_NO_STATMOUNT") ? -1 : mounted_on_statmount(mfd, oldfd, want);
@@ -464,6 +464,12 @@ static int mounted_on(int mfd, int oldfd, const char *what, struct ward_error *e
 	if (r == 0)
 		return ward_error_set(err, EBUSY, "%s: the new mount is not at its target (replaced while mounting?)",
 				      what);
+	/* The fallback's ids, only when statmount could not answer (it
+	 * takes the unique ones). */
+	id = mnt_id(mfd);
+	parent = mnt_id(oldfd);
+	if (!id || !parent)
+		return ward_error_errno(err, "%s: cannot verify the new mount", what);
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return ward_error_errno(err, "%s: cannot verify the new mount", what);
