@@ -11,7 +11,11 @@
  *   (both need a mount of the caller's namespace), and every open for
  *   writing through /proc/<pid>/exe fails with EROFS.
  * - without the mount API or CAP_SYS_ADMIN: a sealed memfd copy (writes
- *   fail with EPERM), at the cost of the copy. */
+ *   fail with EPERM), at the cost of the copy.
+ *
+ * Neither is needed when the binary is already bound read-only over
+ * itself (contrib/install.sh --protect): /proc/<pid>/exe then resolves to
+ * that bind, and the re-exec, a whole process start-up, is skipped. */
 #include "config.h"
 
 #include <errno.h>
@@ -33,47 +37,20 @@
 #define SEALED_ENV "_WARD_SEALED"
 #define REQUIRED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
-/* The mount id of an open file (fdinfo "mnt_id:"), or -1. */
-static long fd_mount_id(int fd)
-{
-	char path[64], line[256];
-	cleanup_file FILE *f = NULL;
-	long id = -1;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "mnt_id: %ld", &id) == 1)
-			break;
-	return id;
-}
-
-/* Whether mount `id` is attached in our mount namespace. */
-static bool mount_attached(long id)
-{
-	cleanup_file FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	long m;
-
-	if (f == NULL)
-		return true; /* cannot tell: assume the worst */
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%ld", &m) == 1 && m == id)
-			return true;
-		/* the rest of an overlong line */
-		while (strchr(line, '\n') == NULL && fgets(line, sizeof(line), f))
-			;
-	}
-	return false;
-}
-
-/* Already running from a file nobody can write: a sealed memfd, or a
- * read-only mount no namespace holds (a copy of the host's binary mount
- * could be remounted read-write by the host's root, a dissolved one cannot). */
+/* Already running from a file nobody can write through /proc/<pid>/exe:
+ * a sealed memfd, or a read-only mount whose root is the executable
+ * itself. The latter is the detached bind made below, or one the node
+ * installer made over the installed binary (contrib/install.sh), which
+ * spares every command the re-exec. A binary that merely lies on a
+ * read-only filesystem does not count: such a filesystem may be made
+ * writable later (boot, maintenance) while a container still holds a
+ * handle on the file; a bind of the file itself is made for this purpose,
+ * and lifting it is the installer's own step (unmount, replace, bind). */
 static bool running_sealed(void)
 {
 	cleanup_close int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	struct statvfs vfs;
+	struct statx stx;
 	int seals;
 
 	if (fd < 0)
@@ -83,8 +60,10 @@ static bool running_sealed(void)
 		return (seals & REQUIRED_SEALS) == REQUIRED_SEALS;
 	if (fstatvfs(fd, &vfs) < 0 || !(vfs.f_flag & ST_RDONLY))
 		return false;
-	long id = fd_mount_id(fd);
-	return id >= 0 && !mount_attached(id);
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) < 0 ||
+	    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return false;
+	return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) && S_ISREG(stx.stx_mode);
 }
 
 /* A detached read-only bind mount of our binary, as an O_PATH fd to

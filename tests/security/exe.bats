@@ -5,12 +5,20 @@
 # the namespace before it execs the user program). ward runs every such
 # process from a file that cannot be written: its binary on a read-only
 # bind mount that no namespace holds (or, without the mount API, a sealed
-# memfd copy).
+# memfd copy), unless it already runs from a read-only bind of the binary
+# over itself, as contrib/install.sh leaves it.
 
 load helpers
 
 setup() { sec_setup; }
-teardown() { sec_teardown; }
+teardown() {
+	# the read-only binds these tests make, before the host mount check
+	local m
+	for m in "$TEST_DIR/ward-under-attack" "$TEST_DIR/rodir"; do
+		while mountpoint -q "$m" 2>/dev/null; do umount -l "$m"; done
+	done
+	sec_teardown
+}
 
 # A private copy of the runtime for the attacked runs: if an attack ever
 # succeeded it would corrupt this copy, not the build.
@@ -18,6 +26,23 @@ use_runtime_copy() {
 	cp "$WARD" "$TEST_DIR/ward-under-attack"
 	WARD=$TEST_DIR/ward-under-attack
 	WARD_SUM=$(sha256sum <"$WARD")
+}
+
+# bind_runtime_readonly: the runtime copy bound read-only over itself, as
+# contrib/install.sh installs ward (teardown unbinds it).
+bind_runtime_readonly() {
+	mount --bind "$WARD" "$WARD"
+	mount -o remount,bind,ro,nosuid,nodev "$WARD"
+}
+
+# reexec_route ID: how the created container's init got to run ward: the
+# route of its re-exec ("mount", "memfd"), or "none" when it did not
+# re-execute.
+reexec_route() {
+	local pid
+	pid=$(container_pid "$1")
+	[ "$pid" -gt 0 ] || fail "no pid for $1"
+	tr '\0' '\n' <"/proc/$pid/environ" | sed -n 's/^_WARD_SEALED=//p' | grep . || echo none
 }
 
 assert_runtime_intact() {
@@ -201,4 +226,75 @@ has_exec() {
 	wait_attack
 	assert_targets_immutable
 	assert_runtime_intact
+}
+
+@test "CVE-2019-5736: ward bound read-only over itself runs without re-executing; '#!/proc/self/exe' still finds only a read-only file" {
+	use_runtime_copy
+	# As built, on a writable file: every command re-executes.
+	make_bundle "$TEST_DIR/probe" probe
+	run ward_detached create -b "$TEST_DIR/probe" probe
+	assert_success
+	[ "$(reexec_route probe)" = mount ] || fail "route $(reexec_route probe): expected a re-exec from a private mount"
+	ward delete -f probe
+	# As installed: no re-exec, and init's exe is the installed path.
+	bind_runtime_readonly
+	run ward_detached create -b "$TEST_DIR/probe" probe
+	assert_success
+	[ "$(reexec_route probe)" = none ] || fail "route $(reexec_route probe): expected no re-exec"
+	[ "$(readlink "/proc/$(container_pid probe)/exe")" = "$WARD" ]
+	ward delete -f probe
+
+	# The published exploit against the installed binary.
+	mkfifo "$HOST_DIR/fifo"
+	chmod 666 "$HOST_DIR/fifo"
+	start_attacker
+	make_bundle "$TEST_DIR/victim" victim
+	install_runtime_libs "$TEST_DIR/victim/rootfs"
+	printf '#!/proc/self/exe --log=/host/fifo\n' >"$TEST_DIR/victim/rootfs/evil"
+	chmod 755 "$TEST_DIR/victim/rootfs/evil"
+	CONFIG=$TEST_DIR/victim/config.json update_config --arg p "/proc/$ATTACKER_PID/ns/pid" --arg h "$HOST_DIR" \
+		'.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)
+		| .process.args = ["/evil"]
+		| .mounts += [{"destination": "/host", "type": "bind", "source": $h, "options": ["rbind", "rw"]}]'
+	run ward_detached create -b "$TEST_DIR/victim" victim
+	assert_success
+	run ward start victim
+	assert_success
+	wait_for_file 100 0.05 "$HOST_DIR/ready"
+	bg_start cat "$HOST_DIR/fifo"
+	wait_attack
+	assert_targets_immutable
+	grep -q '^RESULT failed' "$HOST_DIR/out"
+	assert_runtime_intact
+}
+
+@test "CVE-2019-5736: ward exec of ward bound read-only over itself hands the container only a read-only file" {
+	has_exec || skip "ward exec is not implemented yet"
+	use_runtime_copy
+	bind_runtime_readonly
+	ATTACK_SECONDS=20 start_attacker "$with_ptrace"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ward exec attacker true >/dev/null 2>&1 </dev/null
+		[ -s "$HOST_DIR/ready" ] && break
+	done
+	[ -s "$HOST_DIR/ready" ] || skip "the attacker never caught ward exec in the act ($i tries)"
+	wait_attack
+	assert_targets_immutable
+	grep -q '^target .*mount=ro$' "$HOST_DIR/out" || fail "the attacker held no read-only target"
+	assert_runtime_intact
+}
+
+@test "CVE-2019-5736: ward on a read-only mount that is not a bind of the binary itself still re-executes" {
+	# A read-only directory (or filesystem) may be made writable again
+	# while a container holds the file: only a bind of the file counts.
+	mkdir -p "$TEST_DIR/rodir"
+	cp "$WARD" "$TEST_DIR/rodir/ward"
+	mount --bind "$TEST_DIR/rodir" "$TEST_DIR/rodir"
+	mount -o remount,bind,ro "$TEST_DIR/rodir"
+	WARD=$TEST_DIR/rodir/ward
+	run ward_detached create -b "$BUNDLE" probe
+	assert_success
+	[ "$(reexec_route probe)" = mount ] || fail "route $(reexec_route probe): expected a re-exec"
+	ward delete -f probe
 }
