@@ -14,6 +14,17 @@
 #   --containerd, --crio   register with that CRI implementation: auto (the
 #                     default) does so when its /etc directory exists
 #   --binary-only     only the binaries (same as --containerd no --crio no)
+#   --protect yes|no|auto   bind PREFIX/bin/ward read-only over itself: ward
+#                     then runs from a file no container can write through
+#                     /proc/<pid>/exe (CVE-2019-5736) and skips re-executing
+#                     itself from a private read-only mount on every command.
+#                     auto (the default): yes unless --destdir is given.
+#                     The bind is lifted, the binary replaced and the bind
+#                     made again when the build differs. It does not survive
+#                     a reboot (ward then re-executes as before, safe but
+#                     ~2 ms slower): run the installer again at boot, or add
+#                     "PREFIX/bin/ward PREFIX/bin/ward none bind,ro 0 0"
+#                     to /etc/fstab.
 #
 # containerd: the runtime tables of contrib/containerd/config.toml are
 # appended to /etc/containerd/config.toml (created if missing; the original
@@ -29,6 +40,7 @@ prefix=/usr/local
 destdir=""
 with_containerd=auto
 with_crio=auto
+protect=auto
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -38,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--containerd) with_containerd=$2; shift 2 ;;
 	--crio) with_crio=$2; shift 2 ;;
 	--binary-only) with_containerd=no; with_crio=no; shift ;;
+	--protect) protect=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "install.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -69,7 +82,43 @@ put() {
 }
 
 bindir=$destdir$prefix/bin
+case "$protect" in
+yes | no) ;;
+auto) protect=yes && [ -z "$destdir" ] || protect=no ;;
+*) echo "install.sh: --protect expects yes, no or auto, got '$protect'" >&2; exit 2 ;;
+esac
+
+# is_bound FILE: FILE is a mount point (the read-only bind of an earlier run).
+is_bound() { [ -e "$1" ] && mountpoint -q "$1" 2>/dev/null; }
+# unbind FILE: every bind stacked on FILE, so that the file under it can be
+# replaced (a mount point cannot be renamed over, and the bind is read-only).
+unbind() {
+	while is_bound "$1"; do
+		umount "$1" || umount -l "$1"
+	done
+}
+# protect_bin FILE: bind FILE read-only over itself (see --protect).
+protect_bin() {
+	local f=$1
+	if is_bound "$f" && [ "$(findmnt -n -o OPTIONS --target "$f" | tr , '\n' | grep -cx ro)" = 1 ]; then
+		return 0
+	fi
+	unbind "$f"
+	mount --bind "$f" "$f"
+	mount -o remount,bind,ro,nosuid,nodev "$f"
+	say "bound ${f#"$destdir"} read-only over itself (no re-exec per command)"
+}
+
+if ! cmp -s "$build/ward" "$bindir/ward" || [ "$(stat -c %a "$bindir/ward" 2>/dev/null)" != 755 ]; then
+	unbind "$bindir/ward"
+fi
 put "$build/ward" "$bindir/ward" 755
+if [ "$protect" = yes ]; then
+	protect_bin "$bindir/ward"
+elif is_bound "$bindir/ward"; then
+	unbind "$bindir/ward"
+	say "lifted the read-only bind of ${bindir#"$destdir"}/ward"
+fi
 [ -x "$build/containerd-shim-ward-v2" ] && put "$build/containerd-shim-ward-v2" "$bindir/containerd-shim-ward-v2" 755
 
 want() { # want SETTING ETC-DIR

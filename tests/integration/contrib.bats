@@ -72,6 +72,40 @@ root = "/var/lib/containerd"
 	[ "$(cat "$cfg.ward-orig")" = "$orig" ]
 }
 
+@test "install.sh --protect binds ward read-only over itself, replaces it under the bind, and is idempotent" {
+	# in a mount namespace of this test's own: the binds go with it
+	local other=$TEST_DIR/other-build
+	mkdir -p "$other"
+	cp "$WARD" "$other/ward"
+	printf 'x' >>"$other/ward"
+	cat >"$TEST_DIR/protect.sh" <<-EOF
+		set -e
+		bin=$DEST/usr/local/bin/ward
+		binds() { grep -c " \$bin " /proc/self/mountinfo || true; }
+		${INSTALL[*]} --binary-only --protect yes
+		echo "binds=\$(binds) opts=\$(findmnt -n -o OPTIONS --target "\$bin")"
+		if echo >>"\$bin"; then echo "written"; fi
+		echo "--- again"
+		${INSTALL[*]} --binary-only --protect yes
+		echo "binds=\$(binds)"
+		echo "--- another build"
+		${INSTALL[*]} --binary-only --protect yes --build $other
+		echo "binds=\$(binds) same=\$(cmp -s $other/ward "\$bin" && echo yes)"
+		echo "--- no"
+		${INSTALL[*]} --binary-only --protect no --build $other
+		echo "binds=\$(binds)"
+	EOF
+	run unshare -m --propagation private bash "$TEST_DIR/protect.sh"
+	assert_success
+	[ "$(echo "$output" | grep -c '^binds=1')" = 3 ] || fail "expected exactly one bind after each protected install"
+	echo "$output" | grep -q '^binds=1 opts=ro,nosuid,nodev' || fail "the bind is not read-only, nosuid, nodev"
+	! echo "$output" | grep -qx written || fail "the protected binary was writable"
+	echo "$output" | sed -n '/^--- again/,/^---/p' | grep -q 'installed\|bound' && fail "the second run changed something"
+	echo "$output" | grep -q 'same=yes' || fail "the other build was not installed under the bind"
+	echo "$output" | sed -n '/^--- no/,$p' | grep -q '^binds=0' || fail "--protect no left the bind"
+	[ -z "$(grep " $DEST/" /proc/self/mountinfo)" ] || fail "a bind leaked into the host mount namespace"
+}
+
 @test "install.sh --prefix is reflected in the runtime registrations" {
 	mkdir -p "$DEST/etc/containerd" "$DEST/etc/crio"
 	run "${INSTALL[@]}" --prefix /opt/ward
