@@ -23,6 +23,11 @@
 #   scale                 create+delete with 0, SCALE/2, SCALE others present
 # Debian's crun refuses hybrid cgroup hosts: it runs in a private mount
 # namespace where the cgroup2 mount is hidden (its v1 controllers all stay).
+#
+# "ward" runs as contrib/install.sh installs it: bound read-only over
+# itself, so that it never re-executes itself. "ward-rx" is the same binary
+# as built, which re-executes from a private read-only mount on every
+# command (CVE-2019-5736); REEXEC=0 leaves it out.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,12 +40,18 @@ idle_ms=50
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (containers)"
+# In a mount namespace of its own: the read-only bind of ward below, and
+# crun's namespace, go away with it.
+if [ -z "${WARD_BENCH_PRIVATE:-}" ]; then
+	WARD_BENCH_PRIVATE=1 exec unshare -m --propagation private "$0" "$@"
+fi
 [ -x "$ward" ] || die "no ward binary at $ward (build first, or pass its path)"
 [ -x "$tool" ] || die "no benchtool at $tool (make -C _build/tests tests/bench/benchtool)"
 busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
 command -v jq >/dev/null || die "jq not found"
 
 runtimes=(ward)
+[ "${REEXEC:-1}" = 0 ] || runtimes+=(ward-rx)
 crun=$(command -v crun || true)
 runc=$(command -v runc || true)
 [ -n "$crun" ] && runtimes+=(crun)
@@ -55,6 +66,12 @@ roots=$work
 if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
 	roots=$(mktemp -d /dev/shm/ward-bench.XXXXXX)
 fi
+# ward as installed (see above); the build itself is ward-rx.
+ward_rx=$ward
+cp "$ward" "$work/ward"
+ward=$work/ward
+mount --bind "$ward" "$ward"
+mount -o remount,bind,ro,nosuid,nodev "$ward"
 nsholder=
 cleanup() {
 	local rt id d
@@ -67,12 +84,13 @@ cleanup() {
 	for d in /sys/fs/cgroup/*/ward-test/bench-$$-*/* /sys/fs/cgroup/*/ward-test/bench-$$-*; do
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null
 	done
+	umount "$ward" 2>/dev/null
 	rm -rf --one-file-system "$work"
 	[ "$roots" = "$work" ] || rm -rf --one-file-system "$roots"
 }
 trap cleanup EXIT
 
-bin_of() { case $1 in ward) echo "$ward" ;; crun) echo "$crun" ;; runc) echo "$runc" ;; esac; }
+bin_of() { case $1 in ward) echo "$ward" ;; ward-rx) echo "$ward_rx" ;; crun) echo "$crun" ;; runc) echo "$runc" ;; esac; }
 
 # crun's mount namespace: a sleeping process holding it.
 if [ -n "$crun" ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
@@ -152,15 +170,15 @@ report() {
 	w=$(pct "$work/$prefix-ward" 50)
 	echo
 	echo "== $title ($n runs each)"
-	printf '%-6s %10s %10s %10s\n' runtime "median ms" "p90 ms" "rss KiB"
+	printf '%-7s %10s %10s %10s\n' runtime "median ms" "p90 ms" "rss KiB"
 	for rt in "${runtimes[@]}"; do
-		printf '%-6s %10s %10s %10s\n' "$rt" "$(pct "$work/$prefix-$rt" 50)" \
+		printf '%-7s %10s %10s %10s\n' "$rt" "$(pct "$work/$prefix-$rt" 50)" \
 			"$(pct "$work/$prefix-$rt" 90)" \
 			"$(awk '{ print $2 }' "$work/$prefix-$rt" | sort -n | tail -n 1)"
 	done
 	if [ -n "$floor" ]; then
 		f=$(pct "$floor" 50)
-		printf '%-6s %10s %10s\n' floor "$f" "$(pct "$floor" 90)"
+		printf '%-7s %10s %10s\n' floor "$f" "$(pct "$floor" 90)"
 	fi
 	printf 'ratios:'
 	for rt in "${runtimes[@]}"; do
@@ -259,7 +277,7 @@ if has_case shmem; then
 		done
 		after=$(shmem_kib)
 		for ((i = 0; i < 20; i++)); do rt_cmd "$rt" delete -f "m$i" >/dev/null; done
-		printf '%-6s %8s KiB each\n' "$rt" "$(((after - before) / 20))"
+		printf '%-7s %8s KiB each\n' "$rt" "$(((after - before) / 20))"
 	done
 fi
 
