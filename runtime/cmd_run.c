@@ -80,10 +80,10 @@ int cmd_run(struct ward_globals *g, int argc, char **argv)
 		container_free(c);
 		return cli_fail(&err);
 	}
-	if (container_start(c->state_root, c->id, &err) < 0) {
+	if (container_start_own(c, &err) < 0) {
 		struct ward_error derr = { 0 };
 		ward_error_wrap(&err, "ward run failed");
-		if (container_destroy(c->state_root, c->id, &derr) < 0)
+		if (container_destroy_own(c, &derr) < 0)
 			ward_warn("%s", derr.msg);
 		container_free(c);
 		return cli_fail(&err);
@@ -95,7 +95,7 @@ int cmd_run(struct ward_globals *g, int argc, char **argv)
 	status = foreground_wait(c->pid, c->console_fd,
 				 c->spec->process->console_size == NULL, &mask);
 	ward_debug("run %s: init %d exited, status %d", c->id, (int)c->pid, status);
-	if (!keep && container_destroy(c->state_root, c->id, &err) < 0)
+	if (!keep && container_destroy_own(c, &err) < 0)
 		ward_log_error(&err);
 	container_free(c);
 	return status;

@@ -410,6 +410,7 @@ static int create_steps(struct container *c, struct undo *u, struct ward_error *
 	st.pid = c->pid;
 	st.pid_start = proc_start_time(c->pid);
 	st.creating = false;
+	c->pid_start = st.pid_start;
 	if (st.pid_start == 0)
 		return ward_error_set(err, ESRCH, "container init (pid %d) is gone", (int)c->pid);
 	if (state_write(dirfd, &st, err) < 0)
@@ -537,13 +538,56 @@ static int release_init(int dirfd, const struct ward_state *st, struct ward_erro
 	return 0;
 }
 
+/* poststart: a failing hook is logged as a warning and the lifecycle
+ * continues (OCI runtime-spec). */
+static void run_poststart(const struct spec *s, const struct ward_state *st)
+{
+	struct ward_error hook_err = { 0 };
+
+	if (s->hooks && container_run_hooks(&s->hooks->poststart, "poststart", st,
+					    STATUS_RUNNING, &hook_err) < 0)
+		ward_warn("%s", hook_err.msg);
+}
+
+/* The record create wrote for `c`, as far as start and destroy use it
+ * (nothing is owned: the strings are c's). */
+static struct ward_state own_state(const struct container *c)
+{
+	return (struct ward_state){
+		.id = c->id,
+		.bundle = c->bundle,
+		.rootfs = c->rootfs,
+		.pid = c->pid,
+		.pid_start = c->pid_start,
+		.owner = "",
+		.cgroup = c->cgroup,
+		.systemd_cgroup = c->systemd_cgroup,
+		.annotations = c->spec->annotations,
+	};
+}
+
+int container_start_own(struct container *c, struct ward_error *err)
+{
+	struct ward_state st = own_state(c);
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+
+	dirfd = state_dir_open(c->state_root, c->id, err);
+	if (dirfd < 0)
+		return -1;
+	lockfd = state_lock(dirfd, err);
+	if (lockfd < 0 || release_init(dirfd, &st, err) < 0)
+		return -1;
+	run_poststart(c->spec, &st);
+	return 0;
+}
+
 int container_start(const char *state_root, const char *id, struct ward_error *err)
 {
 	cleanup_state struct ward_state st = { 0 };
 	cleanup_spec struct spec *s = NULL;
 	cleanup_close int dirfd = -1;
 	cleanup_close int lockfd = -1;
-	struct ward_error hook_err = { 0 };
 
 	dirfd = state_dir_open(state_root, id, err);
 	if (dirfd < 0)
@@ -558,11 +602,7 @@ int container_start(const char *state_root, const char *id, struct ward_error *e
 	s = state_read_config(dirfd, err);
 	if (s == NULL || release_init(dirfd, &st, err) < 0)
 		return -1;
-	/* OCI runtime-spec: a failing poststart hook is logged as a warning
-	 * and the lifecycle continues. */
-	if (s->hooks && container_run_hooks(&s->hooks->poststart, "poststart", &st,
-					    STATUS_RUNNING, &hook_err) < 0)
-		ward_warn("%s", hook_err.msg);
+	run_poststart(s, &st);
 	return 0;
 }
 
@@ -577,16 +617,15 @@ static bool own_pid_ns(const struct spec *s)
 	return ns && ns->path == NULL;
 }
 
-int container_destroy_locked(const char *state_root, int dirfd, const struct ward_state *st,
-			     struct ward_error *err)
+/* Destroy with the container's spec `s` (NULL when it could not be read:
+ * no poststop hooks then). */
+static int destroy_with(const char *state_root, const struct ward_state *st, const struct spec *s,
+			struct ward_error *err)
 {
 	struct ward_error e = { 0 };
-	cleanup_spec struct spec *s = state_read_config(dirfd, &e);
 	struct ward_error rerr = { 0 };
 	int ret = 0;
 
-	if (s == NULL)
-		ward_warn("delete %s: %s (poststop hooks are skipped)", st->id, e.msg);
 	if (st->cgroup) {
 		/* Only a cgroup wholly ward's is the container's to kill. */
 		if (!own_pid_ns(s) && cgroup_owned(st->cgroup) && cgroup_exists(st->cgroup) &&
@@ -607,6 +646,32 @@ int container_destroy_locked(const char *state_root, int dirfd, const struct war
 	    container_run_hooks(&s->hooks->poststop, "poststop", st, STATUS_STOPPED, &e) < 0)
 		ward_warn("%s", e.msg);
 	return ret;
+}
+
+int container_destroy_locked(const char *state_root, int dirfd, const struct ward_state *st,
+			     struct ward_error *err)
+{
+	struct ward_error e = { 0 };
+	cleanup_spec struct spec *s = state_read_config(dirfd, &e);
+
+	if (s == NULL)
+		ward_warn("delete %s: %s (poststop hooks are skipped)", st->id, e.msg);
+	return destroy_with(state_root, st, s, err);
+}
+
+int container_destroy_own(struct container *c, struct ward_error *err)
+{
+	struct ward_state st = own_state(c);
+	cleanup_close int dirfd = -1;
+	cleanup_close int lockfd = -1;
+
+	dirfd = state_dir_open(c->state_root, c->id, err);
+	if (dirfd < 0)
+		return -1;
+	lockfd = state_lock(dirfd, err);
+	if (lockfd < 0)
+		return -1;
+	return destroy_with(c->state_root, &st, c->spec, err);
 }
 
 int container_destroy(const char *state_root, const char *id, struct ward_error *err)

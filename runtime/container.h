@@ -31,6 +31,7 @@ struct container {
 
 	/* filled in during create */
 	pid_t pid;            /* host pid of the container init */
+	unsigned long long pid_start; /* its start time (/proc/<pid>/stat), as on record */
 	struct cgroup_loc *cgroup; /* resolved per hierarchy, with what ward created */
 	bool created_userns;  /* a new user namespace was made */
 	int console_socket_fd; /* connected console socket, or -1 */
@@ -79,10 +80,21 @@ int container_prepare(struct container *c, struct ward_error *err);
 /* `ward start`: release a created container's init and run poststart hooks. */
 int container_start(const char *state_root, const char *id, struct ward_error *err);
 
+/* `ward run`: the same for the container this process has just created.
+ * What `ward start` reads back from the state directory (the state, the
+ * saved config) is what create left in `c`; the lock is taken all the
+ * same, and whether init is alive and not started yet is checked on the
+ * process and exec.fifo themselves, so a concurrent start or delete is
+ * still seen. */
+int container_start_own(struct container *c, struct ward_error *err);
+
 /* After the init of a container has exited (`ward run` in the foreground):
  * kill what is left in its cgroup, remove the cgroup and the state
  * directory, then run the poststop hooks (failures are warnings). */
 int container_destroy(const char *state_root, const char *id, struct ward_error *err);
+/* The same for the container this process created (`ward run`): its cgroup
+ * and spec come from `c`, not from the state directory. */
+int container_destroy_own(struct container *c, struct ward_error *err);
 /* The same for a caller that holds the state lock and has read the state
  * (`ward delete`, once the init is gone). A cgroup that cannot be removed
  * is an error, but the state directory goes anyway (runc). */
