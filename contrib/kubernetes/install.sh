@@ -39,6 +39,19 @@
 #   --restart-pid PID        instead, send SIGTERM to PID (a supervised
 #                            containerd) (WARD_RESTART_PID)
 #   --no-restart             leave the restart to the caller
+#   --protect yes|no         bind the installed ward read-only over itself
+#                            (WARD_PROTECT; yes): it then runs from a file no
+#                            container can write through /proc/<pid>/exe
+#                            (CVE-2019-5736) without re-executing itself on
+#                            every create, run and exec. Lifted to replace
+#                            the binary and by uninstall; made again by the
+#                            next install after a reboot (until then ward
+#                            re-executes, as safe and ~2 ms slower).
+#   --mount-cmd CMD          runs mount, umount and mountpoint where the
+#                            binary's bind must be: the host's mount
+#                            namespace (WARD_MOUNT_CMD; empty: here; the
+#                            DaemonSet: nsenter -t 1 -m --, with the host's
+#                            bin dir mounted at the same path)
 #
 # Idempotent: a second install changes nothing and does not restart
 # containerd; containerd is restarted only when its configuration changed.
@@ -66,6 +79,8 @@ label=${WARD_NODE_LABEL:-ward.run/installed=true}
 restart_cmd=${WARD_RESTART_CMD:-}
 restart_pid=${WARD_RESTART_PID:-}
 restart=yes
+protect=${WARD_PROTECT:-yes}
+mount_cmd=${WARD_MOUNT_CMD:-}
 
 say() { echo "ward-install: $*"; }
 die() {
@@ -93,6 +108,8 @@ while [ $# -gt 0 ]; do
 	--restart-cmd) need "$@" && restart_cmd=$2 && shift 2 ;;
 	--restart-pid) need "$@" && restart_pid=$2 && shift 2 ;;
 	--no-restart) restart=no && shift ;;
+	--protect) need "$@" && protect=$2 && shift 2 ;;
+	--mount-cmd) need "$@" && mount_cmd=$2 && shift 2 ;;
 	-h | --help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' && exit 0 ;;
 	*) die "unknown argument $1 (--help lists them)" ;;
 	esac
@@ -103,6 +120,7 @@ for p in "$bin_dir" "$etc_dir" "$ctrd_config" "$imports_dir"; do
 done
 case "$handler" in *[!A-Za-z0-9_-]* | "") die "handler '$handler': letters, digits, - and _ only" ;; esac
 case "$label" in *=*) ;; *) die "label '$label' is not KEY=VALUE" ;; esac
+case "$protect" in yes | no) ;; *) die "--protect expects yes or no, got '$protect'" ;; esac
 
 manifest=$etc_dir/installed
 dropin=$imports_dir/$handler.toml
@@ -168,6 +186,32 @@ put() {
 	mv -f "$2.ward-new" "$2"
 	record "$kind" "$(sum "$2")" "$2"
 	say "wrote $2"
+}
+
+# ---- the read-only bind of ward over itself ----
+
+# in the mount namespace where the bind lives (--mount-cmd)
+host() {
+	# shellcheck disable=SC2086 # a command with its arguments
+	$mount_cmd "$@"
+}
+bound() { host mountpoint -q "$1" 2>/dev/null; }
+# the options of the topmost mount at PATH there
+bind_opts() { host cat /proc/self/mountinfo | awk -v p="$1" '$5 == p { o = $6 } END { print o }'; }
+unbind() {
+	while bound "$1"; do
+		host umount "$1" 2>/dev/null || host umount -l "$1" || return 1
+	done
+}
+bind_readonly() {
+	case ",$(bind_opts "$1")," in *,ro,*) bound "$1" && return 0 ;; esac
+	unbind "$1" || true
+	if host mount --bind "$1" "$1" && host mount -o remount,bind,ro,nosuid,nodev "$1"; then
+		say "bound $1 read-only over itself"
+	else
+		unbind "$1" || true
+		say "could not bind $1 read-only: ward re-executes itself instead (as safe, slower)"
+	fi
 }
 
 # ---- containerd ----
@@ -338,7 +382,14 @@ install() {
 	detect_version
 	mkdirs "$etc_dir"
 
+	# a mount point is neither renamed over nor written: lifted first
+	cmp -s "$from/ward" "$bin_dir/ward" 2>/dev/null || unbind "$bin_dir/ward" || true
 	put "$from/ward" "$bin_dir/ward" 755 || true
+	if [ "$protect" = yes ]; then
+		bind_readonly "$bin_dir/ward"
+	elif bound "$bin_dir/ward"; then
+		unbind "$bin_dir/ward" && say "lifted the read-only bind of $bin_dir/ward"
+	fi
 	put "$from/containerd-shim-ward-v2" "$bin_dir/containerd-shim-ward-v2" 755 || true
 	{
 		echo "# containerd-shim-ward-v2 options for the \"$handler\" runtime handler"
@@ -362,6 +413,9 @@ uninstall() {
 	fi
 	# no new pods first, then the files
 	label_node unset
+	if bound "$bin_dir/ward"; then
+		unbind "$bin_dir/ward" && say "lifted the read-only bind of $bin_dir/ward"
+	fi
 	cp "$manifest" "$tmp/manifest.old"
 	left=no
 	while read -r kind s path; do

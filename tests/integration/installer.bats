@@ -59,13 +59,15 @@ setup() { cri_pod_setup inst; }
 
 teardown() { cri_pod_teardown; }
 
-# the installer on this test's node: every path under $NODE, containerd
+# the installer on this test's node: every path under $NODE (ward not bound
+# read-only over itself: that bind would be in the host's mount namespace;
+# the next-but-one test checks it in a namespace of its own), containerd
 # restarted by stopping and starting the private one with the installed
 # bin dir (not the build dir) on its PATH, as /usr/local/bin is on a node's
 # (containerd 1.6 ignores runtime_path)
 node_install() {
 	SHIM_DIR=$NODE/bin "$INSTALL" "$@" --from "$(dirname "$WARD")" --bin-dir "$NODE/bin" \
-		--etc-dir "$NODE/etc/ward" --policy "$NODE/policy.json" \
+		--etc-dir "$NODE/etc/ward" --policy "$NODE/policy.json" --protect no \
 		--containerd-config "$CTRD_DIR/config.toml" --imports-dir "$NODE/etc/containerd/conf.d" \
 		--restart-cmd "bash -c '. $INTEGRATION_DIR/shim_helpers.bash && ctrd_kill && ctrd_run'"
 }
@@ -249,6 +251,46 @@ imports = [\"$d/conf.d/ward.toml\"]
 	assert_success
 }
 
+@test "installer: ward is bound read-only over itself through --mount-cmd, replaced under the bind, unbound by uninstall" {
+	local d=$BATS_TEST_TMPDIR other=$BATS_TEST_TMPDIR/other
+	mkdir -p "$other"
+	cp "$WARD" "$(dirname "$WARD")/containerd-shim-ward-v2" "$other/"
+	printf 'x' >>"$other/ward"
+	# --mount-cmd as the DaemonSet's nsenter: a prefix, logged here
+	printf '#!/bin/sh\necho "$*" >>"%s/mount.log"\nexec "$@"\n' "$d" >"$d/in-host"
+	chmod +x "$d/in-host"
+	local args="--bin-dir $d/bin --etc-dir $d/ward --no-policy --containerd-config $d/config.toml"
+	args="$args --imports-dir $d/conf.d --config-version 2 --no-restart --mount-cmd $d/in-host"
+	cat >"$d/protect.sh" <<-EOF
+		set -e
+		bin=$d/bin/ward
+		binds() { grep -c " \$bin " /proc/self/mountinfo || true; }
+		$INSTALL --from $(dirname "$WARD") $args
+		echo "binds=\$(binds) opts=\$(awk -v p="\$bin" '\$5 == p { print \$6 }' /proc/self/mountinfo)"
+		if echo >>"\$bin"; then echo written; fi
+		echo "--- again"
+		$INSTALL --from $(dirname "$WARD") $args
+		echo "binds=\$(binds)"
+		echo "--- another build"
+		$INSTALL --from $other $args
+		echo "binds=\$(binds) same=\$(cmp -s $other/ward "\$bin" && echo yes)"
+		echo "--- uninstall"
+		$INSTALL uninstall $args
+		echo "binds=\$(binds) left=\$(ls $d/bin 2>/dev/null)"
+	EOF
+	run unshare -m --propagation private sh "$d/protect.sh"
+	echo "$output"
+	assert_success
+	echo "$output" | grep -q "^binds=1 opts=ro,nosuid,nodev" || fail "not bound read-only, nosuid, nodev"
+	! echo "$output" | grep -qx written || fail "the bound binary was writable"
+	echo "$output" | sed -n '/^--- again/,/^---/p' | grep -q 'wrote .*/bin/\|bound' && fail "the second install touched the binaries"
+	echo "$output" | sed -n '/^--- again/,/^---/p' | grep -qx 'binds=1' || fail "the second install stacked a bind"
+	echo "$output" | grep -q '^binds=1 same=yes' || fail "the other build is not installed under one bind"
+	echo "$output" | grep -qx 'binds=0 left=' || fail "uninstall left the bind or the binary"
+	grep -q "^mount --bind $d/bin/ward $d/bin/ward" "$d/mount.log" || fail "the bind was not made through --mount-cmd"
+	[ -z "$(grep " $d/" /proc/self/mountinfo)" ] || fail "a bind leaked into the host mount namespace"
+}
+
 @test "installer.yaml: the ConfigMap is contrib/policy/restricted.json, the RuntimeClass is runtimeclass.yaml's" {
 	/usr/bin/python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
 	run /usr/bin/python3 - "$SRC_DIR/contrib/kubernetes" "$SRC_DIR/contrib/policy/restricted.json" <<-'PY'
@@ -264,6 +306,13 @@ imports = [\"$d/conf.d/ward.toml\"]
 		assert c["lifecycle"]["preStop"]["exec"]["command"] == ["/opt/ward/install.sh", "uninstall"]
 		env = {e["name"]: e.get("value") for e in c["env"]}
 		assert env["WARD_POLICY_SRC"] == "/config/policy.json"
+		# ward's read-only bind is made in the host's mount namespace, on
+		# the host's bin dir, which the pod mounts at the same path
+		assert env["WARD_MOUNT_CMD"] == "nsenter -t 1 -m --", env
+		assert docs["DaemonSet"]["spec"]["template"]["spec"]["hostPID"] is True
+		vols = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
+		hp = {v["name"]: v["hostPath"]["path"] for v in docs["DaemonSet"]["spec"]["template"]["spec"]["volumes"] if "hostPath" in v}
+		assert vols["bin"] == hp["bin"] == "/usr/local/bin", (vols, hp)
 		print("ok")
 	PY
 	assert_success
