@@ -55,9 +55,13 @@ static bool running_sealed(void)
 
 	if (fd < 0)
 		return false;
+	/* Any tmpfs file answers F_GET_SEALS (F_SEAL_SEAL alone when it was
+	 * not made sealable): one without every seal may still lie on a
+	 * read-only bind, as on a host (or an initramfs) where ward lives on
+	 * a tmpfs. */
 	seals = fcntl(fd, F_GET_SEALS);
-	if (seals >= 0)
-		return (seals & REQUIRED_SEALS) == REQUIRED_SEALS;
+	if (seals >= 0 && (seals & REQUIRED_SEALS) == REQUIRED_SEALS)
+		return true;
 	if (fstatvfs(fd, &vfs) < 0 || !(vfs.f_flag & ST_RDONLY))
 		return false;
 	if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) < 0 ||
@@ -165,10 +169,10 @@ int exe_ensure_sealed(struct ward_error *err)
 		unsetenv(SEALED_ENV);
 		return 0;
 	}
-	/* Set by the exec below to the route taken. After the mount route
-	 * the binary may still not count as sealed (some root filesystems,
-	 * e.g. an initramfs, give the clone other properties): take the
-	 * memfd route then. After the memfd route, trying again would loop. */
+	/* Set by the exec below to the route taken. Should the binary still
+	 * not count as protected after the mount route (a filesystem whose
+	 * clone is not read-only), take the memfd route then. After the memfd
+	 * route, trying again would loop. */
 	const char *route = getenv(SEALED_ENV);
 	if (route != NULL && strcmp(route, "mount") != 0)
 		return ward_error_set(err, EPERM,

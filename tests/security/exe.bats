@@ -14,7 +14,7 @@ setup() { sec_setup; }
 teardown() {
 	# the read-only binds these tests make, before the host mount check
 	local m
-	for m in "$TEST_DIR/ward-under-attack" "$TEST_DIR/rodir"; do
+	for m in "$TEST_DIR/ward-under-attack" "$TEST_DIR/rodir" "$TEST_DIR/tmpfs/ward" "$TEST_DIR/tmpfs"; do
 		while mountpoint -q "$m" 2>/dev/null; do umount -l "$m"; done
 	done
 	sec_teardown
@@ -296,5 +296,26 @@ has_exec() {
 	run ward_detached create -b "$BUNDLE" probe
 	assert_success
 	[ "$(reexec_route probe)" = mount ] || fail "route $(reexec_route probe): expected a re-exec"
+	ward delete -f probe
+}
+
+@test "CVE-2019-5736: ward on a tmpfs re-executes from a read-only mount, not a memfd copy, and not at all once bound read-only over itself" {
+	# A tmpfs file answers F_GET_SEALS without being sealed: that alone
+	# must not send ward to the 1.6 MB copy.
+	mkdir -p "$TEST_DIR/tmpfs"
+	mount -t tmpfs -o mode=755 tmpfs "$TEST_DIR/tmpfs"
+	cp "$WARD" "$TEST_DIR/tmpfs/ward"
+	WARD=$TEST_DIR/tmpfs/ward
+	run ward_detached create -b "$BUNDLE" probe
+	assert_success
+	[ "$(reexec_route probe)" = mount ] || fail "route $(reexec_route probe): expected a re-exec from a private mount"
+	ward delete -f probe
+	mount --bind "$WARD" "$WARD"
+	mount -o remount,bind,ro "$WARD"
+	run ward_detached create -b "$BUNDLE" probe
+	assert_success
+	[ "$(reexec_route probe)" = none ] || fail "route $(reexec_route probe): expected no re-exec"
+	run sh -c "echo x >> /proc/$(container_pid probe)/exe"
+	assert_failure
 	ward delete -f probe
 }
