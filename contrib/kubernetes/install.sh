@@ -270,11 +270,13 @@ runtime_tables() {
 # with an imported one (the node's CRI settings would be lost): there the
 # handler is appended to the main config itself, kept as FILE.ward-orig.
 write_containerd() {
-	if [ "$(recorded_kind "$ctrd_config")" = saved ]; then
-		runtime_tables "$ctrd_config.ward-orig" >"$tmp/tables"
-	else
-		runtime_tables "$ctrd_config" >"$tmp/tables"
-	fi
+	# the tables follow the node's own config: the original of one we
+	# replaced, none for one we created (whose runtimes are our own)
+	case "$(recorded_kind "$ctrd_config")" in
+	saved) runtime_tables "$ctrd_config.ward-orig" ;;
+	new) runtime_tables /dev/null ;;
+	*) runtime_tables "$ctrd_config" ;;
+	esac >"$tmp/tables"
 	if [ "$config_version" = 3 ]; then
 		{ echo "version = 3" && echo && cat "$tmp/tables"; } >"$tmp/dropin"
 		if put "$tmp/dropin" "$dropin" 644; then ctrd_changed=yes; fi

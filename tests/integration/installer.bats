@@ -251,6 +251,28 @@ imports = [\"$d/conf.d/ward.toml\"]
 	assert_success
 }
 
+@test "installer: a containerd config it created keeps containerd's runc runtime on a second install" {
+	# containerd 1.x without a config file: the installer writes one naming
+	# ward and, so that it is not lost, runc. A second install (the
+	# DaemonSet's pod restarted) must find nothing to change.
+	local d=$BATS_TEST_TMPDIR
+	local args=(--from "$(dirname "$WARD")" --bin-dir "$d/bin" --etc-dir "$d/ward" --no-policy
+		--containerd-config "$d/config.toml" --imports-dir "$d/conf.d" --config-version 2
+		--no-restart --protect no)
+	run "$INSTALL" "${args[@]}"
+	assert_success
+	cp "$d/config.toml" "$d/config.first"
+	run "$INSTALL" "${args[@]}"
+	assert_success
+	refute_output_contains "wrote"
+	cmp "$d/config.first" "$d/config.toml" || fail "the second install changed config.toml: $(diff "$d/config.first" "$d/config.toml")"
+	[ "$(grep -c '^\[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc\]' "$d/config.toml")" = 1 ] ||
+		fail "runc's table is not there once: $(cat "$d/config.toml")"
+	run "$INSTALL" uninstall "${args[@]}"
+	assert_success
+	[ ! -e "$d/config.toml" ] || fail "uninstall left config.toml"
+}
+
 @test "installer: ward is bound read-only over itself through --mount-cmd, replaced under the bind, unbound by uninstall" {
 	local d=$BATS_TEST_TMPDIR other=$BATS_TEST_TMPDIR/other
 	mkdir -p "$other"
