@@ -14,9 +14,25 @@ policy_setup() {
 	set_cmd 'true'
 }
 
+# _any_alive FILE: whether a pid listed in FILE still runs
+_any_alive() {
+	local pid
+	while read -r pid; do
+		kill -0 "$pid" 2>/dev/null && return 0
+	done <"$1"
+	return 1
+}
+
 policy_teardown() {
 	local pid
 	if [ -f "$TEST_DIR/netns.pids" ]; then
+		# TERM first: a listener runs under timeout(1), which passes the
+		# signal on to it; a KILL would leave the listener orphaned
+		while read -r pid; do kill -TERM "$pid" 2>/dev/null; done <"$TEST_DIR/netns.pids"
+		for _ in $(seq 20); do
+			_any_alive "$TEST_DIR/netns.pids" || break
+			sleep 0.05
+		done
 		while read -r pid; do kill -9 "$pid" 2>/dev/null; done <"$TEST_DIR/netns.pids"
 	fi
 	teardown_bundle
