@@ -572,11 +572,8 @@ int container_start_own(struct container *c, struct ward_error *err)
 	cleanup_close int dirfd = -1;
 	cleanup_close int lockfd = -1;
 
-	dirfd = state_dir_open(c->state_root, c->id, err);
-	if (dirfd < 0)
-		return -1;
-	lockfd = state_lock(dirfd, err);
-	if (lockfd < 0 || release_init(dirfd, &st, err) < 0)
+	dirfd = state_dir_open_locked(c->state_root, c->id, &lockfd, err);
+	if (dirfd < 0 || release_init(dirfd, &st, err) < 0)
 		return -1;
 	run_poststart(c->spec, &st);
 	return 0;
@@ -589,11 +586,8 @@ int container_start(const char *state_root, const char *id, struct ward_error *e
 	cleanup_close int dirfd = -1;
 	cleanup_close int lockfd = -1;
 
-	dirfd = state_dir_open(state_root, id, err);
-	if (dirfd < 0)
-		return -1;
-	lockfd = state_lock(dirfd, err);
-	if (lockfd < 0 || state_read(dirfd, &st, err) < 0)
+	dirfd = state_dir_open_locked(state_root, id, &lockfd, err);
+	if (dirfd < 0 || state_read(dirfd, &st, err) < 0)
 		return -1;
 	if (check_startable(state_status(dirfd, &st), err) < 0)
 		return -1;
@@ -665,11 +659,8 @@ int container_destroy_own(struct container *c, struct ward_error *err)
 	cleanup_close int dirfd = -1;
 	cleanup_close int lockfd = -1;
 
-	dirfd = state_dir_open(c->state_root, c->id, err);
+	dirfd = state_dir_open_locked(c->state_root, c->id, &lockfd, err);
 	if (dirfd < 0)
-		return -1;
-	lockfd = state_lock(dirfd, err);
-	if (lockfd < 0)
 		return -1;
 	return destroy_with(c->state_root, &st, c->spec, err);
 }
@@ -680,11 +671,8 @@ int container_destroy(const char *state_root, const char *id, struct ward_error 
 	cleanup_close int dirfd = -1;
 	cleanup_close int lockfd = -1;
 
-	dirfd = state_dir_open(state_root, id, err);
-	if (dirfd < 0)
-		return -1;
-	lockfd = state_lock(dirfd, err);
-	if (lockfd < 0 || state_read(dirfd, &st, err) < 0)
+	dirfd = state_dir_open_locked(state_root, id, &lockfd, err);
+	if (dirfd < 0 || state_read(dirfd, &st, err) < 0)
 		return -1;
 	return container_destroy_locked(state_root, dirfd, &st, err);
 }

@@ -150,6 +150,20 @@ int state_lock(int dirfd, struct ward_error *err)
 	return fd;
 }
 
+int state_dir_open_locked(const char *root, const char *id, int *lockfd, struct ward_error *err)
+{
+	int dirfd = state_dir_open(root, id, err);
+
+	if (dirfd < 0)
+		return -1;
+	*lockfd = state_lock(dirfd, err);
+	if (*lockfd < 0) {
+		close(dirfd);
+		return -1;
+	}
+	return dirfd;
+}
+
 int state_write_file(int dirfd, const char *name, const void *data, size_t len,
 		     struct ward_error *err)
 {

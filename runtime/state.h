@@ -50,6 +50,9 @@ int state_dir_create(const char *root, const char *id, struct ward_error *err);
 int state_dir_open(const char *root, const char *id, struct ward_error *err);
 /* Exclusive flock on <dir>/lock; returns the lock fd (close to release). */
 int state_lock(int dirfd, struct ward_error *err);
+/* state_dir_open, then state_lock: the dirfd, with the lock fd in *lockfd
+ * (the caller closes both); -1 with nothing left open on failure. */
+int state_dir_open_locked(const char *root, const char *id, int *lockfd, struct ward_error *err);
 
 int state_write(int dirfd, const struct ward_state *st, struct ward_error *err);
 int state_read(int dirfd, struct ward_state *st, struct ward_error *err);
