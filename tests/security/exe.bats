@@ -96,6 +96,35 @@ assert_targets_immutable() {
 	! grep -Eq '^(open-wronly|reopen|write) .* ok$' "$HOST_DIR/out" || fail "a write went through"
 }
 
+# entrypoint_exploit: the exploit as published against $WARD. A victim in
+# the attacker's pid namespace whose entrypoint names the runtime itself as
+# its interpreter, so the runtime executes again as a dumpable process of
+# the container; it blocks opening its --log FIFO until the attacker holds
+# it, then reads its arguments, fails and exits. The attack must fail.
+entrypoint_exploit() {
+	mkfifo "$HOST_DIR/fifo"
+	chmod 666 "$HOST_DIR/fifo"
+	start_attacker
+	make_bundle "$TEST_DIR/victim" victim
+	install_runtime_libs "$TEST_DIR/victim/rootfs"
+	printf '#!/proc/self/exe --log=/host/fifo\n' >"$TEST_DIR/victim/rootfs/evil"
+	chmod 755 "$TEST_DIR/victim/rootfs/evil"
+	CONFIG=$TEST_DIR/victim/config.json update_config --arg p "/proc/$ATTACKER_PID/ns/pid" --arg h "$HOST_DIR" \
+		'.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)
+		| .process.args = ["/evil"]
+		| .mounts += [{"destination": "/host", "type": "bind", "source": $h, "options": ["rbind", "rw"]}]'
+	run ward_detached create -b "$TEST_DIR/victim" victim
+	assert_success
+	run ward start victim
+	assert_success
+	wait_for_file 100 0.05 "$HOST_DIR/ready"
+	bg_start cat "$HOST_DIR/fifo"
+	wait_attack
+	assert_targets_immutable
+	grep -q '^RESULT failed' "$HOST_DIR/out"
+	assert_runtime_intact
+}
+
 with_ptrace='.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
 
 @test "CVE-2019-5736 sanity: the attack program overwrites a running binary outside a container" {
@@ -141,33 +170,9 @@ with_ptrace='.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])
 }
 
 @test "CVE-2019-5736: an entrypoint '#!/proc/self/exe' runs ward in the container only from a file that cannot be written" {
-	# The exploit as published: the image's entrypoint names the runtime
-	# itself as its interpreter, so the runtime executes again as a
-	# dumpable process of the container, reachable without any privilege.
-	# Here it blocks opening its --log FIFO until the attacker holds it.
+	# reachable without any privilege, unlike an init still running ward
 	use_runtime_copy
-	mkfifo "$HOST_DIR/fifo"
-	chmod 666 "$HOST_DIR/fifo"
-	start_attacker
-	make_bundle "$TEST_DIR/victim" victim
-	install_runtime_libs "$TEST_DIR/victim/rootfs"
-	printf '#!/proc/self/exe --log=/host/fifo\n' >"$TEST_DIR/victim/rootfs/evil"
-	chmod 755 "$TEST_DIR/victim/rootfs/evil"
-	CONFIG=$TEST_DIR/victim/config.json update_config --arg p "/proc/$ATTACKER_PID/ns/pid" --arg h "$HOST_DIR" \
-		'.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)
-		| .process.args = ["/evil"]
-		| .mounts += [{"destination": "/host", "type": "bind", "source": $h, "options": ["rbind", "rw"]}]'
-	run ward_detached create -b "$TEST_DIR/victim" victim
-	assert_success
-	run ward start victim
-	assert_success
-	wait_for_file 100 0.05 "$HOST_DIR/ready"
-	# Release it: it reads its arguments, fails and exits.
-	bg_start cat "$HOST_DIR/fifo"
-	wait_attack
-	assert_targets_immutable
-	grep -q '^RESULT failed' "$HOST_DIR/out"
-	assert_runtime_intact
+	entrypoint_exploit
 }
 
 @test "CVE-2019-5736: without CAP_SYS_PTRACE the container cannot even open the init's exe" {
@@ -183,6 +188,20 @@ with_ptrace='.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])
 	# to anyone without CAP_SYS_PTRACE.
 	grep -q '^RESULT no-target' "$HOST_DIR/out"
 	assert_runtime_intact
+}
+
+# catch_exec_in_the_act: `ward exec` into the attacker's container until the
+# attacker got hold of one (the window lasts until the exec'd process
+# replaces ward); every target it held must be immutable.
+catch_exec_in_the_act() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ward exec attacker true >/dev/null 2>&1 </dev/null
+		[ -s "$HOST_DIR/ready" ] && break
+	done
+	[ -s "$HOST_DIR/ready" ] || skip "the attacker never caught ward exec in the act ($i tries)"
+	wait_attack
+	assert_targets_immutable
 }
 
 has_exec() {
@@ -215,16 +234,7 @@ has_exec() {
 	has_exec || skip "ward exec is not implemented yet"
 	use_runtime_copy
 	ATTACK_SECONDS=20 start_attacker "$with_ptrace"
-	# The window is short (until the exec'd process replaces ward): try
-	# until the attacker got hold of one.
-	local i
-	for ((i = 0; i < 100; i++)); do
-		ward exec attacker true >/dev/null 2>&1 </dev/null
-		[ -s "$HOST_DIR/ready" ] && break
-	done
-	[ -s "$HOST_DIR/ready" ] || skip "the attacker never caught ward exec in the act ($i tries)"
-	wait_attack
-	assert_targets_immutable
+	catch_exec_in_the_act
 	assert_runtime_intact
 }
 
@@ -245,27 +255,7 @@ has_exec() {
 	ward delete -f probe
 
 	# The published exploit against the installed binary.
-	mkfifo "$HOST_DIR/fifo"
-	chmod 666 "$HOST_DIR/fifo"
-	start_attacker
-	make_bundle "$TEST_DIR/victim" victim
-	install_runtime_libs "$TEST_DIR/victim/rootfs"
-	printf '#!/proc/self/exe --log=/host/fifo\n' >"$TEST_DIR/victim/rootfs/evil"
-	chmod 755 "$TEST_DIR/victim/rootfs/evil"
-	CONFIG=$TEST_DIR/victim/config.json update_config --arg p "/proc/$ATTACKER_PID/ns/pid" --arg h "$HOST_DIR" \
-		'.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)
-		| .process.args = ["/evil"]
-		| .mounts += [{"destination": "/host", "type": "bind", "source": $h, "options": ["rbind", "rw"]}]'
-	run ward_detached create -b "$TEST_DIR/victim" victim
-	assert_success
-	run ward start victim
-	assert_success
-	wait_for_file 100 0.05 "$HOST_DIR/ready"
-	bg_start cat "$HOST_DIR/fifo"
-	wait_attack
-	assert_targets_immutable
-	grep -q '^RESULT failed' "$HOST_DIR/out"
-	assert_runtime_intact
+	entrypoint_exploit
 }
 
 @test "CVE-2019-5736: ward exec of ward bound read-only over itself hands the container only a read-only file" {
@@ -273,14 +263,7 @@ has_exec() {
 	use_runtime_copy
 	bind_runtime_readonly
 	ATTACK_SECONDS=20 start_attacker "$with_ptrace"
-	local i
-	for ((i = 0; i < 100; i++)); do
-		ward exec attacker true >/dev/null 2>&1 </dev/null
-		[ -s "$HOST_DIR/ready" ] && break
-	done
-	[ -s "$HOST_DIR/ready" ] || skip "the attacker never caught ward exec in the act ($i tries)"
-	wait_attack
-	assert_targets_immutable
+	catch_exec_in_the_act
 	grep -q '^target .*mount=ro$' "$HOST_DIR/out" || fail "the attacker held no read-only target"
 	assert_runtime_intact
 }
