@@ -771,6 +771,14 @@ bool cgroup_exists(const struct cgroup_loc *cg)
  * leaves; the files inside are not removable and need not be). */
 static int rmdir_tree(const char *dir, int depth)
 {
+	/* A container's cgroup is a leaf as a rule: one rmdir, and the
+	 * listing (a readdir of every control file) only when it has
+	 * children (EBUSY) or tasks (EBUSY again after the walk). */
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EBUSY && errno != ENOTEMPTY)
+		return -1;
+
 	cleanup_dir DIR *d = opendir(dir);
 
 	if (!d)
