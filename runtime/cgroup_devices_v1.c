@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup_priv.h"
 #include "cleanup.h"
@@ -35,13 +37,50 @@ static void format_rule(char *buf, size_t size, const struct cg_dev_rule *r, uns
 	snprintf(buf, size, "%c %s:%s %s", r->type, maj, min, acc);
 }
 
-static int write_rule(const char *dir, bool allow, const struct cg_dev_rule *r, unsigned access,
+/* devices.allow and devices.deny, each opened once for all the rules
+ * (each write(2) to them is one rule). */
+struct rule_files {
+	const char *dir;
+	int fd[2]; /* [0] deny, [1] allow; -1 until first used */
+};
+
+static void rule_files_close(struct rule_files *f)
+{
+	for (int i = 0; i < 2; i++)
+		if (f->fd[i] >= 0)
+			close(f->fd[i]);
+}
+
+static int write_line(struct rule_files *f, bool allow, const char *line, struct ward_error *err)
+{
+	const char *file = allow ? "devices.allow" : "devices.deny";
+	size_t len = strlen(line);
+	ssize_t n;
+
+	if (f->fd[allow] < 0) {
+		cleanup_free char *p = NULL;
+
+		if (asprintf(&p, "%s/%s", f->dir, file) < 0)
+			return ward_error_set(err, ENOMEM, "cgroup write");
+		f->fd[allow] = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (f->fd[allow] < 0)
+			return ward_error_errno(err, "open %s", p);
+	}
+	n = write(f->fd[allow], line, len);
+	if (n < 0)
+		return ward_error_errno(err, "write %s to %s/%s", line, f->dir, file);
+	if ((size_t)n != len)
+		return ward_error_set(err, EIO, "short write to %s/%s", f->dir, file);
+	return 0;
+}
+
+static int write_rule(struct rule_files *f, bool allow, const struct cg_dev_rule *r, unsigned access,
 		      struct ward_error *err)
 {
 	char line[80];
 
 	format_rule(line, sizeof(line), r, access);
-	return cg_write(dir, allow ? "devices.allow" : "devices.deny", line, err);
+	return write_line(f, allow, line, err);
 }
 
 static unsigned access_of(const struct cg_dev_state *st, const struct cg_dev_rule *r)
@@ -71,6 +110,7 @@ int cg_v1_set_devices(const char *dir, const struct cg_dev_state *want, struct w
 	if (!list || cg_dev_parse_list(list, &cur, err) < 0)
 		return ward_error_wrap(err, "device cgroup");
 	bool both_deny = !cur.default_allow && !want->default_allow;
+	struct rule_files files __attribute__((cleanup(rule_files_close))) = { dir, { -1, -1 } };
 	int r = 0;
 	if (both_deny) {
 		/* A live container (update): grant the new access first, then
@@ -79,18 +119,18 @@ int cg_v1_set_devices(const char *dir, const struct cg_dev_state *want, struct w
 		for (size_t i = 0; r == 0 && i < want->n; i++) {
 			unsigned add = want->ex[i].access & ~access_of(&cur, &want->ex[i]);
 			if (add)
-				r = write_rule(dir, true, &want->ex[i], add, err);
+				r = write_rule(&files, true, &want->ex[i], add, err);
 		}
 		for (size_t i = 0; r == 0 && i < cur.n; i++) {
 			unsigned drop = cur.ex[i].access & ~access_of(want, &cur.ex[i]);
 			if (drop)
-				r = write_rule(dir, false, &cur.ex[i], drop, err);
+				r = write_rule(&files, false, &cur.ex[i], drop, err);
 		}
 	} else {
 		/* Writing "a" switches the default and clears the exceptions. */
-		r = cg_write(dir, want->default_allow ? "devices.allow" : "devices.deny", "a", err);
+		r = write_line(&files, want->default_allow, "a", err);
 		for (size_t i = 0; r == 0 && i < want->n; i++)
-			r = write_rule(dir, !want->default_allow, &want->ex[i], want->ex[i].access,
+			r = write_rule(&files, !want->default_allow, &want->ex[i], want->ex[i].access,
 				       err);
 	}
 	cg_dev_state_free(&cur);

@@ -107,8 +107,11 @@ static int make_node(int devfd, const struct dev_node *d, bool bind, struct ward
 		return ward_error_errno(err, "open %s", d->path);
 	if ((st.st_mode & S_IFMT) != d->type)
 		return ward_error_set(err, EEXIST, "%s was replaced while being created", d->path);
-	if (fchownat(fd, "", d->uid, d->gid, AT_EMPTY_PATH) < 0)
+	if ((st.st_uid != d->uid || st.st_gid != d->gid) &&
+	    fchownat(fd, "", d->uid, d->gid, AT_EMPTY_PATH) < 0)
 		return ward_error_errno(err, "chown %s", d->path);
+	if ((st.st_mode & 07777) == (d->perm & 07777) && st.st_uid == d->uid && st.st_gid == d->gid)
+		return 0; /* already right: no chmod (a chown clears set-id bits) */
 	safe_fd_path(fd, p);
 	if (chmod(p, d->perm) < 0)
 		return ward_error_errno(err, "chmod %s", d->path);
