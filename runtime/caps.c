@@ -80,19 +80,11 @@ static const char *cap_label(int cap, char buf[16])
 	return buf;
 }
 
-static uint64_t current_bounding(int last)
-{
-	uint64_t mask = 0;
-
-	for (int cap = 0; cap <= last; cap++)
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0)
-			mask |= UINT64_C(1) << cap;
-	return mask;
-}
-
-/* Drop from the bounding set what the config leaves out; *bset is the
- * bounding set read once by the caller and left as the kernel now has it
- * (one read per capability instead of one per check). */
+/* Drop from the bounding set what the config leaves out, without reading
+ * the set first (a drop of a capability already gone succeeds: one call
+ * per dropped capability instead of a read of all of them and a drop).
+ * *bset is left as the kernel now has it, as far as anyone asks: the kept
+ * capabilities, less any inheritable one that turns out to be missing. */
 static int drop_bounding(const struct cap_masks *m, uint64_t *bset, struct ward_error *err)
 {
 	for (int cap = 0; cap <= m->last; cap++) {
@@ -101,7 +93,8 @@ static int drop_bounding(const struct cap_masks *m, uint64_t *bset, struct ward_
 
 		if ((m->set[SET_BOUNDING] & bit) || !(*bset & bit))
 			continue; /* kept, or already gone */
-		if (cap_drop_bound((cap_value_t)cap) < 0)
+		if (cap_drop_bound((cap_value_t)cap) < 0 &&
+		    !(errno == EPERM && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 0))
 			return ward_error_errno(err, "unable to apply bounding set: drop %s",
 						cap_label(cap, buf));
 		*bset &= ~bit;
@@ -114,8 +107,15 @@ int caps_drop_bounding(const struct spec_process *p, uint64_t *bset, struct ward
 	struct cap_masks m;
 
 	caps_masks(p, &m);
-	*bset = current_bounding(m.last);
-	return drop_bounding(&m, bset, err);
+	*bset = m.last >= 63 ? UINT64_MAX : (UINT64_C(1) << (m.last + 1)) - 1;
+	if (drop_bounding(&m, bset, err) < 0)
+		return -1;
+	/* Only the inheritable set is checked against it (caps_apply). */
+	for (int cap = 0; cap <= m.last; cap++)
+		if ((m.set[SET_INHERITABLE] & *bset & (UINT64_C(1) << cap)) &&
+		    prctl(PR_CAPBSET_READ, cap, 0, 0, 0) <= 0)
+			*bset &= ~(UINT64_C(1) << cap);
+	return 0;
 }
 
 /* Permitted caps of the calling thread, as a mask. */
