@@ -27,6 +27,7 @@
 #include "log.h"
 #include "namespaces.h"
 #include "security.h"
+#include "signals.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -219,17 +220,6 @@ static int release_preserved_fds(int preserve_fds, struct ward_error *err)
 	return 0;
 }
 
-static void reset_signals(void)
-{
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* Into init's root: after setns(CLONE_NEWNS) we stand at the root of its
  * mount namespace, which is not the container's root with --no-pivot. */
 static int enter_root(struct exec_child *x, struct ward_error *err)
@@ -379,7 +369,7 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 	/* CVE-2019-5736: until execve, nothing in the container may open
 	 * /proc/<us>/exe or our memory. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	reset_signals();
+	signals_reset();
 	{
 		int keep[5 + cgroup_join_nfds(x->cg)];
 		size_t n = 0;

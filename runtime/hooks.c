@@ -19,6 +19,7 @@
 
 #include "container.h"
 #include "log.h"
+#include "signals.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -54,15 +55,9 @@ static void __attribute__((noreturn)) child_fail(const char *what, const char *p
 static void __attribute__((noreturn))
 hook_child(const struct spec_hook *h, const struct hook_ctx *ctx, int in, int out, int errfd)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t none;
-
 	/* A fresh process as far as signals go: ward may block signals or
 	 * forward them with handlers; the hook must see the defaults. */
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	signals_reset();
 
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
 		_exit(127);

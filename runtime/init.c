@@ -22,6 +22,7 @@
 #include "landlock.h"
 #include "log.h"
 #include "security.h"
+#include "signals.h"
 #include "spawn.h"
 #include "state.h"
 #include "sync.h"
@@ -114,19 +115,6 @@ static void close_parent_fds(struct spawn *sp)
 }
 
 /* ---- small steps ---- */
-
-/* The caller may have blocked or ignored signals (`ward run` blocks the
- * ones it forwards); the container starts from a clean slate. */
-static void reset_signals(void)
-{
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
 
 static int userns_sync(void *arg, struct ward_error *err)
 {
@@ -503,7 +491,9 @@ __attribute__((noreturn)) void init_main(struct spawn *sp)
 	 * or our memory until we have exec'd the container's program. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	bind_to_parent(sp);
-	reset_signals();
+	/* The caller may have blocked or ignored signals (`ward run` blocks
+	 * the ones it forwards); the container starts from a clean slate. */
+	signals_reset();
 	close_parent_fds(sp);
 
 	if (init_prepare(sp, &err) < 0) {
