@@ -63,6 +63,7 @@ int cmd_run(struct ward_globals *g, int argc, char **argv)
 	if (c == NULL)
 		return cli_fail(&err);
 	c->foreground = !detach;
+	c->start_now = true;
 
 	if (c->foreground) {
 		/* Orphans of the container, and init itself when it is forked

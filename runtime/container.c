@@ -380,9 +380,11 @@ static int create_steps(struct container *c, struct undo *u, struct ward_error *
 	};
 	if (state_write(dirfd, &st, err) < 0 || state_write_config(dirfd, c->spec, err) < 0)
 		return -1;
-	fifo_fd = make_exec_fifo(dirfd, err);
-	if (fifo_fd < 0)
-		return -1;
+	if (!c->start_now) {
+		fifo_fd = make_exec_fifo(dirfd, err);
+		if (fifo_fd < 0)
+			return -1;
+	}
 	undo_push(u, UNDO_CGROUP);
 	if (cgroup_create(c->cgroup, err) < 0)
 		return -1;
@@ -573,7 +575,8 @@ int container_start_own(struct container *c, struct ward_error *err)
 	cleanup_close int lockfd = -1;
 
 	dirfd = state_dir_open_locked(c->state_root, c->id, &lockfd, err);
-	if (dirfd < 0 || release_init(dirfd, &st, err) < 0)
+	/* Created to start at once: init is already on its way to exec. */
+	if (dirfd < 0 || (!c->start_now && release_init(dirfd, &st, err) < 0))
 		return -1;
 	run_poststart(c->spec, &st);
 	return 0;

@@ -27,6 +27,8 @@ struct container {
 	bool no_new_keyring;  /* --no-new-keyring */
 	bool systemd_cgroup;  /* --systemd-cgroup */
 	bool foreground;      /* `ward run` without --detach: it holds the console itself */
+	bool start_now;       /* `ward run`: init runs the process as soon as it is ready,
+			       * with no exec.fifo and no `start` to wait for (crun's run) */
 	char *policy_path;    /* --policy FILE, or NULL for the default path */
 
 	/* filled in during create */

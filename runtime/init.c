@@ -508,8 +508,9 @@ __attribute__((noreturn)) void init_main(struct spawn *sp)
 	close(sp->sync_fd[1]);
 	sp->sync_fd[1] = -1;
 
-	/* From here nobody waits for our answer: errors go to the log. */
-	if (wait_for_start(sp, &err) < 0) {
+	/* From here nobody waits for our answer: errors go to the log.
+	 * Without an exec.fifo (`ward run`) there is no start to wait for. */
+	if (sp->fifo_fd >= 0 && wait_for_start(sp, &err) < 0) {
 		ward_log_error(&err);
 		_exit(1);
 	}
