@@ -55,6 +55,7 @@ static int open_null(int rootfd, struct ward_error *err)
 int fs_masked_paths(int rootfd, const struct spec_strv *paths, struct ward_error *err)
 {
 	cleanup_close int null = -1;
+	cleanup_close int empty = -1; /* the first masking tmpfs, bound on the others */
 
 	for (size_t i = 0; i < paths->len; i++) {
 		const char *p = paths->items[i];
@@ -71,8 +72,12 @@ int fs_masked_paths(int rootfd, const struct spec_strv *paths, struct ward_error
 		if (fstat(fd, &st) < 0)
 			return ward_error_errno(err, "masked path %s", p);
 		if (S_ISDIR(st.st_mode)) {
-			if (mnt_ro_tmpfs(fd, err) < 0)
+			int r = empty >= 0 ? mnt_bind(empty, fd, false, err) : mnt_ro_tmpfs(fd, err);
+
+			if (r == -1)
 				return ward_error_wrap(err, "masked path %s", p);
+			if (empty < 0 && r >= 0)
+				empty = r;
 			continue;
 		}
 		if (null < 0 && (null = open_null(rootfd, err)) < 0)

@@ -318,7 +318,7 @@ int mnt_ro_tmpfs(int dstfd, struct ward_error *err)
 	if (fs < 0) {
 		if (no_new_api(errno))
 			return mnt_fs("tmpfs", dstfd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-				      err);
+				      err) < 0 ? -1 : -2;
 		return ward_error_errno(err, "fsopen tmpfs");
 	}
 	if (fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
@@ -327,7 +327,9 @@ int mnt_ro_tmpfs(int dstfd, struct ward_error *err)
 	mfd = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
 	if (mfd < 0)
 		return ward_error_errno(err, "fsmount tmpfs");
-	return attach(mfd, dstfd, err);
+	if (attach(mfd, dstfd, err) < 0)
+		return -1;
+	return steal_fd(mfd);
 }
 
 uint64_t mnt_id(int fd)

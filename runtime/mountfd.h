@@ -65,7 +65,9 @@ int mnt_make_ro(int mntfd, bool recursive, uint64_t extra, struct ward_error *er
 /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC). */
 int mnt_propagation(int mntfd, unsigned long flag, struct ward_error *err);
 
-/* An empty read-only tmpfs on `dstfd` (masking a directory). */
+/* An empty read-only tmpfs on `dstfd` (masking a directory). Returns an
+ * fd of the mount, which mnt_bind can clone onto the next directory (one
+ * superblock for all); -2 when it was mounted by mount(2) (no fd). */
 int mnt_ro_tmpfs(int dstfd, struct ward_error *err);
 
 /* After mounting onto `oldfd` (the mountpoint): open the root of what is
