@@ -46,7 +46,8 @@ static const char *in_dev(const struct dev_node *d)
 	return d->path + strlen("/dev");
 }
 
-/* Split "/dev/a/b/c" into a directory fd (made inside /dev) and "c". */
+/* Split "/dev/a/b/c" into a directory fd (made inside /dev) and "c";
+ * -2 for a node right in /dev (devfd itself, most of them). */
 static int parent_of(int devfd, const struct dev_node *d, char base[NAME_MAX + 1],
 		     struct ward_error *err)
 {
@@ -60,7 +61,9 @@ static int parent_of(int devfd, const struct dev_node *d, char base[NAME_MAX + 1
 		return ward_error_set(err, EINVAL, "invalid device path %s", d->path);
 	strcpy(base, slash + 1);
 	*slash = '\0';
-	return safe_mkdir_all(devfd, *dir ? dir : "/", 0755, err);
+	if (!*dir)
+		return -2;
+	return safe_mkdir_all(devfd, dir, 0755, err);
 }
 
 /* User namespace: an empty file with the host's node bound onto it,
@@ -84,15 +87,17 @@ static int bind_node(int devfd, const struct dev_node *d, struct ward_error *err
 
 static int make_node(int devfd, const struct dev_node *d, bool bind, struct ward_error *err)
 {
-	cleanup_close int dir = -1, fd = -1;
+	cleanup_close int sub = -1, fd = -1;
 	char p[SAFE_FD_PATH_MAX], base[NAME_MAX + 1];
 	struct stat st;
+	int dir;
 
 	if (bind)
 		return bind_node(devfd, d, err);
-	dir = parent_of(devfd, d, base, err);
-	if (dir < 0)
+	sub = parent_of(devfd, d, base, err);
+	if (sub == -1)
 		return -1;
+	dir = sub == -2 ? devfd : sub;
 	if (mknodat(dir, base, d->type | d->perm, makedev(d->major, d->minor)) < 0) {
 		if (errno == EEXIST)
 			return 0; /* runc leaves what the image has */
@@ -100,8 +105,17 @@ static int make_node(int devfd, const struct dev_node *d, bool bind, struct ward
 			return bind_node(devfd, d, err);
 		return ward_error_errno(err, "mknod %s", d->path);
 	}
-	/* Owner and mode through an fd on what we made (never a symlink
-	 * swapped in meanwhile); the mode again because of the umask. */
+	/* mknod made it right as a rule (our umask is 0 here, and the owner
+	 * ours): a look without following links is all it takes then. */
+	if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return ward_error_errno(err, "stat %s", d->path);
+	if ((st.st_mode & S_IFMT) != d->type)
+		return ward_error_set(err, EEXIST, "%s was replaced while being created", d->path);
+	if ((st.st_mode & 07777) == (d->perm & 07777) && st.st_uid == d->uid && st.st_gid == d->gid)
+		return 0;
+	/* Otherwise owner and mode through an fd on what we made (never a
+	 * symlink swapped in meanwhile); the mode again after the chown,
+	 * which clears set-id bits. */
 	fd = openat(dir, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return ward_error_errno(err, "open %s", d->path);
@@ -110,8 +124,6 @@ static int make_node(int devfd, const struct dev_node *d, bool bind, struct ward
 	if ((st.st_uid != d->uid || st.st_gid != d->gid) &&
 	    fchownat(fd, "", d->uid, d->gid, AT_EMPTY_PATH) < 0)
 		return ward_error_errno(err, "chown %s", d->path);
-	if ((st.st_mode & 07777) == (d->perm & 07777) && st.st_uid == d->uid && st.st_gid == d->gid)
-		return 0; /* already right: no chmod (a chown clears set-id bits) */
 	safe_fd_path(fd, p);
 	if (chmod(p, d->perm) < 0)
 		return ward_error_errno(err, "chmod %s", d->path);
