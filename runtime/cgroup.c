@@ -647,6 +647,7 @@ static bool frozen_at_all(const struct cgroup_loc *cg)
 int cgroup_prepare(struct cgroup_loc *cg, struct ward_error *err)
 {
 	size_t total = 0;
+	bool any = false;
 
 	if (unusable(cg))
 		return refuse(cg, "use", err);
@@ -659,6 +660,7 @@ int cgroup_prepare(struct cgroup_loc *cg, struct ward_error *err)
 		cg->dirs[i].created = !is_dir(dir);
 		if (cg->dirs[i].created)
 			continue;
+		any = true;
 		/* runc 1.2's rule: a cgroup with processes belongs to
 		 * someone else, and whatever is in it would be signalled and
 		 * accounted as the container's. */
@@ -672,7 +674,9 @@ int cgroup_prepare(struct cgroup_loc *cg, struct ward_error *err)
 	if (total > 0)
 		return plain(err, EBUSY, "container's cgroup is not empty: %zu process(es) found "
 					 "(%s)", total, cg->path);
-	if (frozen_at_all(cg))
+	/* None exists yet: nothing there to be frozen (a frozen parent is
+	 * seen once they are made, by cgroup_create). */
+	if (any && frozen_at_all(cg))
 		return plain(err, EBUSY, "container's cgroup unexpectedly frozen (%s)", cg->path);
 	return 0;
 }
@@ -706,6 +710,23 @@ int cgroup_create(struct cgroup_loc *cg, struct ward_error *err)
 			continue; /* unmounted since: nothing to make there */
 		if (asprintf(&dir, "%s%s", d->mnt, d->path) < 0)
 			return ward_error_set(err, ENOMEM, "cgroup path");
+		/* Outside cpuset the levels above are there as a rule: the
+		 * leaf first, and the walk below only when they are not. */
+		if (!cg_hier_has(h, "cpuset")) {
+			if (mkdir(dir, 0755) == 0) {
+				d->created = true;
+				continue;
+			}
+			if (errno == EEXIST && d->created) {
+				d->created = false; /* not ours after all */
+				return ward_error_set(err, EEXIST, "cgroup %s appeared while the "
+								   "container was being created", dir);
+			}
+			if (errno != EEXIST && errno != ENOENT)
+				return mkdir_failed(dir, err);
+			if (errno == EEXIST)
+				continue;
+		}
 		/* One level at a time: every cpuset level on the way must
 		 * have cpus and mems before the next can get them. */
 		for (char *p = dir + strlen(d->mnt) + 1;; p++) {
