@@ -650,7 +650,9 @@ char *state_timestamp_now(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	/* Not strftime: it loads the time zone database for a UTC date. */
+	snprintf(date, sizeof(date), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (ts.tv_nsec) {
 		/* RFC3339Nano: nine digits with the trailing zeros removed. */
 		snprintf(frac, sizeof(frac), ".%09ld", ts.tv_nsec);
