@@ -175,6 +175,16 @@ start_ct() {
 	assert_success
 }
 
+@test "exec: signals the caller ignored or blocked are at their defaults in the process" {
+	start_ct
+	run bash -c 'trap "" USR1 TERM HUP PIPE; exec "$0" --root "$1" exec ct cat /proc/self/status' \
+		"$WARD" "$WARD_ROOT"
+	assert_success
+	assert_line "$(printf 'SigIgn:\t%016d' 0)"
+	assert_line "$(printf 'SigCgt:\t%016d' 0)"
+	assert_line "$(printf 'SigBlk:\t%016d' 0)"
+}
+
 @test "exec --cap grants a capability outside the container's bounding set, as runc does" {
 	start_ct
 	# CAP_SYS_ADMIN is bit 21

@@ -92,6 +92,28 @@ teardown() { teardown_bundle; }
 	pid_alive "$pid" || fail "init pid $pid is not alive"
 }
 
+@test "run starts the process at once: no exec.fifo, running as soon as run returns" {
+	set_cmd 'echo started > /host/started; sleep 100'
+	bind_host_dir
+	run ward_detached run --detach ct
+	assert_success
+	[ ! -e "$WARD_ROOT/ct/exec.fifo" ] || fail "run left an exec.fifo"
+	[ "$(container_status ct)" = running ] || fail "status is $(container_status ct)"
+	wait_for_file 100 0.1 "$HOST_DIR/started"
+	run ward start ct
+	assert_failure
+	assert_output_contains "cannot start an already running container"
+}
+
+@test "run: signals the caller ignored or blocked are at their defaults in the container" {
+	update_config '.process.args = ["cat", "/proc/self/status"]'
+	run bash -c 'trap "" USR1 TERM HUP PIPE; exec "$0" --root "$1" run ct' "$WARD" "$WARD_ROOT"
+	assert_success
+	assert_line "$(printf 'SigIgn:\t%016d' 0)"
+	assert_line "$(printf 'SigCgt:\t%016d' 0)"
+	assert_line "$(printf 'SigBlk:\t%016d' 0)"
+}
+
 @test "run -d: the detached container writes to the stdio it was given" {
 	set_cmd 'echo detached output; echo detached error >&2'
 	ward run -d ct >"$TEST_DIR/out" 2>"$TEST_DIR/err"
