@@ -205,15 +205,31 @@ static bool has_cgroupns(const struct container *c)
 	return spec_find_namespace(c->spec, SPEC_NS_CGROUP) != NULL;
 }
 
-/* Bind `src` (host) onto `dstfd`, then apply the flags with a remount. */
+/* Bind `src` (host) onto `dstfd` with the flags of `o`: a detached clone
+ * given its flags before it is attached (the fd then is the mount, nothing
+ * is looked up again); without open_tree or mount_setattr, a bind, a
+ * checked reopen and a remount. */
 static int bind_cgroup(int rootfd, const char *dest, int dstfd, const char *src, bool recursive,
 		       const struct mount_opts *o, struct ward_error *err)
 {
 	cleanup_close int srcfd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	cleanup_close int mfd = -1;
+	cleanup_close int tree = -1, mfd = -1;
 
 	if (srcfd < 0)
 		return ward_error_errno(err, "open %s", src);
+	tree = mnt_bind_tree(srcfd, recursive, err);
+	if (tree == -1)
+		return -1;
+	if (tree >= 0) {
+		if (mnt_tree_flags(tree, o->flags, o->cleared, err) == 0) {
+			if (mnt_attach(tree, dstfd, err) < 0)
+				return -1;
+			return fs_mount_apply(tree, o, err);
+		}
+		if (!err || err->errnum != ENOSYS)
+			return -1;
+		ward_error_clear(err); /* open_tree but no mount_setattr (< 5.12) */
+	}
 	if (mnt_bind(srcfd, dstfd, recursive, err) < 0)
 		return -1;
 	mfd = mnt_reopen(rootfd, dest, dstfd, err);
@@ -241,26 +257,6 @@ static int hierarchy_dir(int top, const char *name, struct ward_error *err)
 	if (fd < 0)
 		return ward_error_errno(err, "open %s", name);
 	return fd;
-}
-
-/* bind_cgroup on a detached tree: clone `src`, set its flags before it is
- * attached, attach it to `dstfd` in our own tmpfs. Returns -2 where the
- * kernel lacks the calls (bind_cgroup then). */
-static int bind_cgroup_tree(int dstfd, const char *src, const struct mount_opts *o, struct ward_error *err)
-{
-	cleanup_close int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-
-	if (tree < 0)
-		return errno == ENOSYS || errno == EPERM ? -2 : ward_error_errno(err, "open_tree %s", src);
-	if (mnt_tree_flags(tree, o->flags, o->cleared, err) < 0) {
-		if (err && err->errnum != ENOSYS)
-			return -1;
-		ward_error_clear(err);
-		return -2;
-	}
-	if (mnt_attach(tree, dstfd, err) < 0)
-		return -1;
-	return fs_mount_apply(tree, o, err);
 }
 
 static int mount_v2(struct container *c, int rootfd, const struct spec_mount *m, const char *dest,
@@ -387,7 +383,6 @@ static int mount_v1(struct container *c, int rootfd, const struct spec_mount *m,
 		const char *name = strrchr(h.v[i].mountpoint, '/');
 		cleanup_free char *sub = NULL, *src = NULL;
 		cleanup_close int subfd = -1, mfd = -1;
-		int r;
 
 		name = name ? name + 1 : h.v[i].mountpoint;
 		if (!*name || !*h.v[i].subsys)
@@ -428,10 +423,7 @@ static int mount_v1(struct container *c, int rootfd, const struct spec_mount *m,
 		if (!src)
 			return ward_error_set(err, errno == ENOENT ? ENOENT : ENOMEM, "cgroup %s",
 					      h.v[i].mountpoint);
-		r = bind_cgroup_tree(subfd, src, o, err);
-		if (r == -2)
-			r = bind_cgroup(rootfd, sub, subfd, src, true, o, err);
-		if (r < 0)
+		if (bind_cgroup(rootfd, sub, subfd, src, true, o, err) < 0)
 			return ward_error_wrap(err, "%s", sub);
 links:
 		/* "cpu" and "cpuacct" next to "cpu,cpuacct". */
