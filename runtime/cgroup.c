@@ -521,22 +521,38 @@ char *cg_dir_path(const struct cg_hier *h, const char *path)
 	return d;
 }
 
-int cg_write(const char *dir, const char *file, const char *value, struct ward_error *err)
+int cg_open_write(const char *dir, const char *file, struct ward_error *err)
 {
 	cleanup_free char *p = NULL;
+	int fd;
 
 	if (asprintf(&p, "%s/%s", dir, file) < 0)
 		return ward_error_set(err, ENOMEM, "cgroup write");
-	cleanup_close int fd = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return ward_error_errno(err, "open %s", p);
+	return fd;
+}
+
+int cg_write_fd(int fd, const char *dir, const char *file, const char *value, struct ward_error *err)
+{
 	size_t len = strlen(value);
 	ssize_t n = write(fd, value, len);
+
 	if (n < 0)
-		return ward_error_errno(err, "write %s to %s", value, p);
+		return ward_error_errno(err, "write %s to %s/%s", value, dir, file);
 	if ((size_t)n != len)
-		return ward_error_set(err, EIO, "short write to %s", p);
+		return ward_error_set(err, EIO, "short write to %s/%s", dir, file);
 	return 0;
+}
+
+int cg_write(const char *dir, const char *file, const char *value, struct ward_error *err)
+{
+	cleanup_close int fd = cg_open_write(dir, file, err);
+
+	if (fd < 0)
+		return -1;
+	return cg_write_fd(fd, dir, file, value, err);
 }
 
 int cg_read(const char *dir, const char *file, char *buf, size_t size, struct ward_error *err)
@@ -710,31 +726,23 @@ int cgroup_create(struct cgroup_loc *cg, struct ward_error *err)
 			continue; /* unmounted since: nothing to make there */
 		if (asprintf(&dir, "%s%s", d->mnt, d->path) < 0)
 			return ward_error_set(err, ENOMEM, "cgroup path");
-		/* Outside cpuset the levels above are there as a rule: the
-		 * leaf first, and the walk below only when they are not. */
-		if (!cg_hier_has(h, "cpuset")) {
-			if (mkdir(dir, 0755) == 0) {
-				d->created = true;
-				continue;
-			}
-			if (errno == EEXIST && d->created) {
-				d->created = false; /* not ours after all */
-				return ward_error_set(err, EEXIST, "cgroup %s appeared while the "
-								   "container was being created", dir);
-			}
-			if (errno != EEXIST && errno != ENOENT)
-				return mkdir_failed(dir, err);
-			if (errno == EEXIST)
-				continue;
-		}
 		/* One level at a time: every cpuset level on the way must
-		 * have cpus and mems before the next can get them. */
-		for (char *p = dir + strlen(d->mnt) + 1;; p++) {
+		 * have cpus and mems before the next can get them. Elsewhere the
+		 * levels above are there as a rule: the leaf alone first, and
+		 * the walk from the top only when its parent is missing. */
+		bool leaf_first = !cg_hier_has(h, "cpuset");
+		char *top = dir + strlen(d->mnt) + 1;
+		for (char *p = leaf_first ? dir + strlen(dir) : top;; p++) {
 			if (*p != '/' && *p != '\0')
 				continue;
 			char saved = *p;
 			*p = '\0';
 			bool made = mkdir(dir, 0755) == 0;
+			if (!made && errno == ENOENT && leaf_first) {
+				leaf_first = false;
+				p = top - 1;
+				continue;
+			}
 			if (!made && errno != EEXIST)
 				return mkdir_failed(dir, err);
 			if (saved == '\0' && !made && d->created) {
