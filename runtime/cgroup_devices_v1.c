@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,24 +53,10 @@ static void rule_files_close(struct rule_files *f)
 static int write_line(struct rule_files *f, bool allow, const char *line, struct ward_error *err)
 {
 	const char *file = allow ? "devices.allow" : "devices.deny";
-	size_t len = strlen(line);
-	ssize_t n;
 
-	if (f->fd[allow] < 0) {
-		cleanup_free char *p = NULL;
-
-		if (asprintf(&p, "%s/%s", f->dir, file) < 0)
-			return ward_error_set(err, ENOMEM, "cgroup write");
-		f->fd[allow] = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (f->fd[allow] < 0)
-			return ward_error_errno(err, "open %s", p);
-	}
-	n = write(f->fd[allow], line, len);
-	if (n < 0)
-		return ward_error_errno(err, "write %s to %s/%s", line, f->dir, file);
-	if ((size_t)n != len)
-		return ward_error_set(err, EIO, "short write to %s/%s", f->dir, file);
-	return 0;
+	if (f->fd[allow] < 0 && (f->fd[allow] = cg_open_write(f->dir, file, err)) < 0)
+		return -1;
+	return cg_write_fd(f->fd[allow], f->dir, file, line, err);
 }
 
 static int write_rule(struct rule_files *f, bool allow, const struct cg_dev_rule *r, unsigned access,

@@ -31,6 +31,10 @@ char *cg_dir(const struct cg_hier *h, const struct cgroup_loc *cg);
 char *cg_dir_path(const struct cg_hier *h, const char *path);
 /* Small file helpers relative to a directory path. */
 int cg_write(const char *dir, const char *file, const char *value, struct ward_error *err);
+/* cg_write in two steps, for several writes to one file (each write(2) to
+ * a control file is one command): the opened file, and one write to it. */
+int cg_open_write(const char *dir, const char *file, struct ward_error *err);
+int cg_write_fd(int fd, const char *dir, const char *file, const char *value, struct ward_error *err);
 int cg_read(const char *dir, const char *file, char *buf, size_t size, struct ward_error *err);
 
 /* The whole file (malloc'd, NUL-terminated); NULL with *err on failure. */
