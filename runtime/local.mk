@@ -26,7 +26,7 @@ libward_a_SOURCES += \
 libward_a_SOURCES += \
 	runtime/cli.c runtime/cli.h runtime/log.c runtime/log.h runtime/jsonw.c runtime/jsonw.h \
 	runtime/state.c runtime/state.h runtime/state_config.c runtime/proc.c \
-	runtime/hooks.c runtime/signals.c runtime/signals.h \
+	runtime/hooks.c runtime/signals.c runtime/signals_reset.c runtime/signals.h \
 	runtime/cgroup.c runtime/cgroup_join.c runtime/cgroup.h runtime/cgroup_priv.h runtime/cgroup_v1.c runtime/cgroup_v2.c \
 	runtime/cmd_state.c runtime/cmd_kill.c runtime/cmd_delete.c runtime/cmd_list.c \
 	runtime/cmd_spec.c runtime/cmd_features.c

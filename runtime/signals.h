@@ -3,8 +3,6 @@
 #ifndef WARD_SIGNALS_H
 #define WARD_SIGNALS_H
 
-#include <stdbool.h>
-
 #include "error.h"
 
 /* The signal number, or -1 with "unknown signal \"X\"" in err. */
