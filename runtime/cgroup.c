@@ -752,7 +752,8 @@ int cgroup_create(struct cgroup_loc *cg, struct ward_error *err)
 			}
 			if (saved == '\0' && made)
 				d->created = true;
-			if (cg_hier_has(h, "cpuset") && cg_v1_cpuset_init(dir, err) < 0)
+			if (cg_hier_has(h, "cpuset") &&
+			    cg_v1_cpuset_init(dir, saved == '\0' && made, err) < 0)
 				return -1;
 			*p = saved;
 			if (saved == '\0')

@@ -125,7 +125,7 @@ int cg_v2_set_devices(const char *dir, const struct cg_dev_state *st, struct war
 
 /* v1 */
 /* Fill empty cpuset.cpus/mems of dir from its parent directory. */
-int cg_v1_cpuset_init(const char *dir, struct ward_error *err);
+int cg_v1_cpuset_init(const char *dir, bool own, struct ward_error *err);
 bool cg_v1_is_frozen(const struct cgroup_loc *cg);
 int cg_v1_set_frozen(const struct cgroup_loc *cg, bool frozen, struct ward_error *err);
 

@@ -144,6 +144,43 @@ start_bystander() {
 	assert_output "ran"
 }
 
+@test "v1 cpuset: a cpuset ward makes for the container stops balancing under a balancing parent, no other" {
+	local cs parent
+	requires_ward "the scheduler-domain rebuild avoided at each create and delete"
+	cs=$(cg_v1_mount cpuset)
+	[ -n "$cs" ] || skip "no v1 cpuset hierarchy"
+	parent=$(cg_path)
+	mkdir -p "$cs/$CGROUP_PARENT"
+	_cpuset_fill "$cs/$CGROUP_PARENT"
+	update_config --arg p "$parent/a/b" '.linux.cgroupsPath = $p'
+	set_cmd 'sleep 100'
+	run ward_detached create ct
+	assert_success
+	[ "$(cat "$cs$parent/a/b/cpuset.sched_load_balance")" = 0 ] || fail "leaf still balances"
+	[ -n "$(cat "$cs$parent/a/b/cpuset.cpus")" ] || fail "leaf has no cpus"
+	[ "$(cat "$cs$parent/a/cpuset.sched_load_balance")" = 1 ] || fail "made parent changed"
+	# What the container reports: the flag it has.
+	run ward events --stats ct
+	assert_success
+	[ "$(jq '.data.cpuset.sched_load_balance' <<<"$output")" = 0 ] || fail "stats: $output"
+	run ward delete -f ct
+	assert_success
+	# A leaf that exists already is not ward's to change; nor is a leaf
+	# under a parent that does not balance (there the flag matters).
+	mkdir "$cs$parent/a/b"
+	_cpuset_fill "$cs$parent/a/b"
+	run ward_detached create ct
+	assert_success
+	[ "$(cat "$cs$parent/a/b/cpuset.sched_load_balance")" = 1 ] || fail "existing leaf changed"
+	run ward delete -f ct
+	assert_success
+	rmdir "$cs$parent/a/b" 2>/dev/null || true
+	echo 0 >"$cs$parent/a/cpuset.sched_load_balance"
+	run ward_detached create ct
+	assert_success
+	[ "$(cat "$cs$parent/a/b/cpuset.sched_load_balance")" = 1 ] || fail "leaf of a non-balancing parent changed"
+}
+
 @test "no cgroupsPath: below the caller's own cgroup in each hierarchy, so its memory limit holds" {
 	requires_cg memory
 	local id=$TEST_NAME lim=/$CGROUP_PARENT/$TEST_NAME-lim mem v2=0 d
