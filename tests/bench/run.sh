@@ -20,7 +20,8 @@
 #   exec b2b / exec iso   `exec` of /bin/true in a running container
 #   shmem                 Shmem (/proc/meminfo) per created, not started
 #                         container, over 20 of them
-#   scale                 create+delete with 0, SCALE/2, SCALE others present
+#   scale                 create with 0, SCALE/2, SCALE others created,
+#                         crun and a CPU-bound reference beside it
 # Debian's crun refuses hybrid cgroup hosts: it runs in a private mount
 # namespace where the cgroup2 mount is hidden (its v1 controllers all stay).
 #
@@ -154,13 +155,20 @@ timed() {
 	echo "${line% *}" >>"$out"
 }
 
-# pct FILE P: the P-th percentile (nearest rank) of the first column, in ms.
+# pct FILE P [COL]: the P-th percentile (nearest rank) of column COL
+# (default 1: wall time; 3: CPU time), in ms.
 pct() {
 	local count rank
 	count=$(wc -l <"$1")
 	rank=$(((count * $2 + 99) / 100))
 	((rank < 1)) && rank=1
-	awk '{ print $1 }' "$1" | sort -n | sed -n "${rank}p" | awk '{ printf "%.2f", $1 / 1e6 }'
+	awk -v c="${3:-1}" '{ print $c }' "$1" | sort -n | sed -n "${rank}p" |
+		awk '{ printf "%.2f", $1 / 1e6 }'
+}
+# growth FROM TO COL: the change of the median from one file to the other.
+growth() {
+	awk -v a="$(pct "$1" 50 "$3")" -v b="$(pct "$2" 50 "$3")" \
+		'BEGIN { if (a > 0) printf "%+.1f%%", (b / a - 1) * 100; else printf "-" }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
 
@@ -282,24 +290,68 @@ if has_case shmem; then
 fi
 
 if has_case scale && ((scale > 0)); then
-	echo
-	echo "== create + delete with others already created (ward; 10 samples per level)"
+	# Rounds of 0, SCALE/2, SCALE, SCALE/2, 0 others: a level measured on
+	# the way up and on the way down, so that a drift of the machine's
+	# speed during the round weighs on every level alike. At each point,
+	# interleaved: ward's create (then an untimed delete), crun's (its own
+	# root stays empty: what it gains is the kernel's part alone), the floor
+	# probe (the kernel's part of the least a runtime does) and a fixed
+	# CPU-bound reference command (the machine's speed).
+	rounds=${SCALE_ROUNDS:-2}
+	k=${SCALE_SAMPLES:-10}
+	ctl=()
+	[ -n "$crun" ] && ctl=(crun)
 	b=$(sleeper_bundle ward fill)
+	fillcfg=$(jq --arg cg "/ward-test/bench-$$-fill/@N@" '.linux.cgroupsPath = $cg' "$b/config.json")
 	have=0
-	for level in 0 $((scale / 2)) "$scale"; do
-		while ((have < level)); do
-			mkdir -p "$work/bundle-fill"
-			jq --arg cg "/ward-test/bench-$$-fill/$have" '.linux.cgroupsPath = $cg' \
-				"$b/config.json" >"$work/bundle-fill/config.json"
-			rt_cmd ward create -b "$work/bundle-fill" "f$have" </dev/null >/dev/null
+	fill_to() {
+		while ((have < $1)); do
+			mkdir -p "$work/fill/$have"
+			printf '%s\n' "${fillcfg//@N@/$have}" >"$work/fill/$have/config.json"
+			rt_cmd ward create -b "$work/fill/$have" "f$have" </dev/null >/dev/null
 			have=$((have + 1))
 		done
-		: >"$work/scale-$level"
-		for ((i = 0; i < 10; i++)); do
-			timed ward "$work/scale-$level" 0 create -b "$work/bundle-ward-plain" "x$i"
-			rt_cmd ward delete -f "x$i" >/dev/null
+		while ((have > $1)); do
+			have=$((have - 1))
+			rt_cmd ward delete -f "f$have" >/dev/null
 		done
-		printf '%6d existing: create median %s ms, p90 %s ms\n' "$level" \
-			"$(pct "$work/scale-$level" 50)" "$(pct "$work/scale-$level" 90)"
+	}
+	levels=(0 $((scale / 2)) "$scale")
+	for level in "${levels[@]}"; do
+		for f in ward floor ref "${ctl[@]}"; do : >"$work/scale-$f-$level"; done
 	done
+	for ((r = 0; r < rounds; r++)); do
+		for level in 0 $((scale / 2)) "$scale" $((scale / 2)) 0; do
+			fill_to "$level"
+			for ((i = 0; i < k; i++)); do
+				for rt in $(printf '%s\n' ward "${ctl[@]}" | if ((i % 2)); then tac; else cat; fi); do
+					timed "$rt" "$work/scale-$rt-$level" "${SCALE_IDLE:-0}" create -b "$work/bundle-$rt-plain" "x$i"
+					rt_cmd "$rt" delete -f "x$i" >/dev/null
+				done
+				"$tool" floor "$rootfs" 1 >>"$work/scale-floor-$level"
+				line=$("$tool" time -- "$busybox" sha256sum "$rootfs/bin/busybox")
+				echo "${line% *}" >>"$work/scale-ref-$level"
+			done
+		done
+	done
+	fill_to 0
+	echo
+	echo "== create with others already created by ward ($rounds rounds of" \
+		"0, $((scale / 2)), $scale, $((scale / 2)), 0; $k samples per point)"
+	printf '%9s %14s %13s' existing "ward wall ms" "ward cpu ms"
+	for rt in "${ctl[@]}"; do printf ' %13s' "$rt wall ms"; done
+	printf ' %13s %13s\n' "floor ms" "ref cpu ms"
+	for level in "${levels[@]}"; do
+		printf '%9d %14s %13s' "$level" "$(pct "$work/scale-ward-$level" 50)" \
+			"$(pct "$work/scale-ward-$level" 50 3)"
+		for rt in "${ctl[@]}"; do printf ' %13s' "$(pct "$work/scale-$rt-$level" 50)"; done
+		printf ' %13s %13s\n' "$(pct "$work/scale-floor-$level" 50)" \
+			"$(pct "$work/scale-ref-$level" 50 3)"
+	done
+	printf 'growth 0 -> %d:' "$scale"
+	for rt in ward "${ctl[@]}" floor; do
+		printf ' %s wall %s' "$rt" "$(growth "$work/scale-$rt-0" "$work/scale-$rt-$scale" 1)"
+	done
+	printf ' ward cpu %s ref cpu %s\n' "$(growth "$work/scale-ward-0" "$work/scale-ward-$scale" 3)" \
+		"$(growth "$work/scale-ref-0" "$work/scale-ref-$scale" 3)"
 fi
