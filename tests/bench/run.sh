@@ -21,7 +21,9 @@
 #   shmem                 Shmem (/proc/meminfo) per created, not started
 #                         container, over 20 of them
 #   scale                 create with 0, SCALE/2, SCALE others created,
-#                         crun and a CPU-bound reference beside it
+#                         beside crun, the floor probe and a CPU-bound
+#                         reference (SCALE_ROUNDS, SCALE_SAMPLES per point,
+#                         SCALE_IDLE ms before each create)
 # Debian's crun refuses hybrid cgroup hosts: it runs in a private mount
 # namespace where the cgroup2 mount is hidden (its v1 controllers all stay).
 #
