@@ -40,7 +40,7 @@ static bool non_default(uint64_t *mask)
 void signals_reset(void)
 {
 	struct sigaction sa = { .sa_handler = SIG_DFL };
-	uint64_t mask = UINT64_MAX;
+	uint64_t mask;
 	sigset_t none;
 
 	/* One read instead of a sigaction per signal (64 system calls). */
