@@ -141,6 +141,7 @@ start_ct() {
 	run ward exec --process "$TEST_DIR/process.json" ct
 	assert_success
 	assert_output "best-effort: prio 0"
+	wait_for_file 100 0.05 "$TEST_DIR/detached.out"
 	grep -q "^idle" "$TEST_DIR/detached.out" || fail "init's class: $(cat "$TEST_DIR/detached.out")"
 }
 

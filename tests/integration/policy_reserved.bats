@@ -109,6 +109,9 @@ refused() {
 	set_cmd 'stat -c %u:%g /bin/busybox; exec sleep 1000'
 	run ward_detached --policy "$POLICY" run -d ct
 	assert_success
+	# The container writes it on its own time, after `run -d` returns.
+	wait_for_file 100 0.05 "$TEST_DIR/detached.out"
+	run cat "$TEST_DIR/detached.out"
 	assert_output "0:0"
 	[ "$(wc -l <"$pool/idranges")" = 1 ] || fail "no range taken: $(cat "$pool/idranges")"
 	local table
