@@ -12,9 +12,13 @@ setup() {
 teardown() { teardown_bundle; }
 
 # A server and a client inside the container, over 127.0.0.1 only.
+# The message is in a file before the client connects: the server's stdin
+# is /dev/null, so it shuts its side down at once, and a client whose
+# stdin (a pipe from echo) was still empty then quit without sending.
 LOOPBACK_TALK='cat /sys/class/net/lo/flags
+echo served-over-lo >/tmp/msg
 timeout 5 nc -l -p 8080 >/tmp/got &
-for i in 1 2 3 4 5 6 7 8 9 10; do echo served-over-lo | nc 127.0.0.1 8080 && break; sleep 0.2; done
+for i in 1 2 3 4 5 6 7 8 9 10; do nc 127.0.0.1 8080 </tmp/msg && break; sleep 0.2; done
 wait; cat /tmp/got'
 
 @test "a new network namespace has lo up: server and client talk over 127.0.0.1" {
